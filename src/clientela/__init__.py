@@ -1,0 +1,3 @@
+"""Clientela: a self-hosted CRM."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,99 @@
+"""The one filter definition for contacts, shared by the contact list page and the API."""
+
+from typing import Literal
+
+from django.db.models import Q
+from ninja import Schema
+from pydantic import ConfigDict, Field, ValidationError
+
+from clientela.core.access import AccessLevel
+
+ORDERINGS = {
+    "name": ("display_name", "id"),
+    "-name": ("-display_name", "-id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+    "email": ("primary_email", "id"),
+    "-email": ("-primary_email", "-id"),
+}
+
+Role = Literal["customer", "supplier", "lead", "none"]
+
+
+class ContactFilter(Schema):
+    model_config = ConfigDict(extra="ignore")
+
+    q: str | None = Field(None, max_length=100, description="Words in the name, email or phone.")
+    kind: Literal["person", "company"] | None = None
+    contact_type: int | None = Field(None, description="Contact type id; 0 means unspecified.")
+    tag: int | None = Field(None, description="Tag id.")
+    temperature: int | None = None
+    source: int | None = None
+    interest: int | None = None
+    manager: int | None = Field(None, description="User id of a manager.")
+    company: int | None = Field(None, description="Id of the company the people belong to.")
+    role: Role | None = Field(None, description="customer, supplier, lead, or none of them.")
+    access: Literal["private", "public"] | None = None
+    ordering: Literal[tuple(ORDERINGS)] = "name"  # type: ignore[valid-type]
+
+    @classmethod
+    def from_query(cls, params) -> tuple["ContactFilter", dict[str, str]]:
+        """Parse a QueryDict; invalid parameters are dropped and reported, never fatal."""
+        raw = {k: v for k, v in params.items() if v not in ("", None)}
+        try:
+            return cls.model_validate(raw), {}
+        except ValidationError as exc:
+            bad = {str(err["loc"][0]): err["msg"] for err in exc.errors()}
+            return cls.model_validate({k: v for k, v in raw.items() if k not in bad}), bad
+
+    def apply(self, queryset):
+        conditions = Q()
+        if self.q and self.q.strip():
+            for word in self.q.lower().split()[:5]:
+                conditions &= Q(search_text__contains=word)
+        if self.kind:
+            conditions &= Q(kind=self.kind)
+        if self.contact_type is not None:
+            conditions &= (
+                Q(contact_type__isnull=True)
+                if self.contact_type == 0
+                else Q(contact_type_id=self.contact_type)
+            )
+        if self.temperature:
+            conditions &= Q(temperature_id=self.temperature)
+        if self.source:
+            conditions &= Q(source_id=self.source)
+        if self.company:
+            conditions &= Q(company_id=self.company)
+        if self.access == "private":
+            conditions &= Q(access=AccessLevel.PRIVATE)
+        elif self.access == "public":
+            conditions &= ~Q(access=AccessLevel.PRIVATE)
+        if self.role == "customer":
+            conditions &= Q(customer__isnull=False)
+        elif self.role == "supplier":
+            conditions &= Q(supplier__isnull=False)
+        elif self.role == "lead":
+            conditions &= Q(is_lead=True)
+        elif self.role == "none":
+            conditions &= Q(customer__isnull=True, supplier__isnull=True, is_lead=False)
+        queryset = queryset.filter(conditions)
+        # Many-to-many filters go through subqueries so no row is repeated.
+        model = queryset.model
+        for value, field in (
+            (self.tag, "tags"),
+            (self.interest, "interests"),
+            (self.manager, "managers"),
+        ):
+            if value:
+                m2m = model._meta.get_field(field)
+                through = m2m.remote_field.through.objects.filter(
+                    **{f"{m2m.m2m_reverse_field_name()}_id": value}
+                ).values(m2m.m2m_field_name())
+                queryset = queryset.filter(pk__in=through)
+        return queryset.order_by(*ORDERINGS[self.ordering])
+
+    def active(self) -> dict:
+        return {
+            k: v for k, v in self.model_dump().items() if v not in (None, "") and k != "ordering"
+        }

@@ -1,0 +1,267 @@
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from clientela.core.models import AccessControlled, AdminList, BaseRecord
+
+
+class ContactType(AdminList):
+    class Meta(AdminList.Meta):
+        verbose_name = _("contact type")
+        verbose_name_plural = _("contact types")
+
+
+class Temperature(AdminList):
+    color = models.CharField(_("colour"), max_length=7, default="#6c757d")
+
+    class Meta(AdminList.Meta):
+        verbose_name = _("temperature level")
+        verbose_name_plural = _("temperature levels")
+
+
+class Source(AdminList):
+    description = models.CharField(_("description"), max_length=250, blank=True)
+
+    class Meta(AdminList.Meta):
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+
+class Interest(AdminList):
+    description = models.CharField(_("description"), max_length=250, blank=True)
+
+    class Meta(AdminList.Meta):
+        verbose_name = _("interest")
+        verbose_name_plural = _("interests")
+
+
+class Contact(BaseRecord, AccessControlled):
+    """A person or a company. Customers and suppliers are roles of a contact."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("Person")
+        COMPANY = "company", _("Company")
+
+    kind = models.CharField(_("kind"), max_length=7, choices=Kind.choices, default=Kind.PERSON)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    company_name = models.CharField(_("company name"), max_length=200, blank=True)
+    # Kept by the service: the name shown and sorted on, and the lower-case text searched.
+    display_name = models.CharField(_("name"), max_length=250, editable=False)
+    search_text = models.TextField(editable=False, default="")
+    company = models.ForeignKey(
+        "self",
+        verbose_name=_("company"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people",
+        limit_choices_to={"kind": "company"},
+    )
+    position = models.CharField(_("position"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    photo = models.ImageField(_("photo"), upload_to="contacts/photos/", blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    contact_type = models.ForeignKey(
+        ContactType, verbose_name=_("contact type"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    temperature = models.ForeignKey(
+        Temperature, verbose_name=_("temperature"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    source = models.ForeignKey(
+        Source, verbose_name=_("source"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    interests = models.ManyToManyField(
+        Interest, verbose_name=_("interests"), blank=True, related_name="contacts"
+    )
+    is_lead = models.BooleanField(_("lead"), default=False)
+    primary_email = models.CharField(_("email"), max_length=254, blank=True, editable=False)
+    primary_phone = models.CharField(_("phone"), max_length=40, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["display_name", "id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [
+            models.Index(fields=["display_name", "id"], name="contact_name"),
+            models.Index(fields=["-created_at", "-id"], name="contact_created"),
+            models.Index(fields=["kind", "display_name", "id"], name="contact_kind_name"),
+            models.Index(fields=["access", "display_name", "id"], name="contact_access_name"),
+            models.Index(fields=["primary_email"], name="contact_email"),
+            models.Index(
+                fields=["display_name", "id"], condition=Q(is_lead=True), name="contact_lead_name"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="person") | ~Q(first_name="") & ~Q(last_name=""),
+                name="person_has_full_name",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="company") | ~Q(company_name=""), name="company_has_name"
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    def get_absolute_url(self):
+        return reverse("contacts:detail", args=[self.pk])
+
+    @property
+    def is_company(self) -> bool:
+        return self.kind == self.Kind.COMPANY
+
+    def compute_display_name(self) -> str:
+        if self.is_company:
+            return self.company_name.strip()
+        return f"{self.first_name.strip()} {self.last_name.strip()}".strip()
+
+    def changelog_extra(self) -> dict:
+        return {
+            "emails": [f"{e.kind}: {e.email}" for e in self.emails.all()],
+            "phones": [f"{p.kind}: {p.number}" for p in self.phones.all()],
+            "websites": [f"{w.kind}: {w.url}" for w in self.websites.all()],
+            "addresses": [str(a) for a in self.addresses.all()],
+        }
+
+
+class ContactEmail(models.Model):
+    class Kind(models.TextChoices):
+        WORK = "work", _("Work")
+        HOME = "home", _("Personal")
+        OTHER = "other", _("Other")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+    email = models.EmailField(_("email"))
+    kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices, default=Kind.WORK)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["email"], name="contactemail_email")]
+
+    def __str__(self):
+        return self.email
+
+
+class ContactPhone(models.Model):
+    class Kind(models.TextChoices):
+        MOBILE = "mobile", _("Mobile")
+        WORK = "work", _("Work")
+        HOME = "home", _("Home")
+        FAX = "fax", _("Fax")
+        OTHER = "other", _("Other")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    number = models.CharField(_("number"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=6, choices=Kind.choices, default=Kind.MOBILE)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.number
+
+
+class ContactWebsite(models.Model):
+    class Kind(models.TextChoices):
+        WEBSITE = "website", _("Website")
+        LINKEDIN = "linkedin", _("LinkedIn")
+        X = "x", _("X / Twitter")
+        FACEBOOK = "facebook", _("Facebook")
+        INSTAGRAM = "instagram", _("Instagram")
+        OTHER = "other", _("Other")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="websites")
+    url = models.URLField(_("address"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=9, choices=Kind.choices, default=Kind.WEBSITE)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.url
+
+
+class ContactAddress(models.Model):
+    class Kind(models.TextChoices):
+        BILLING = "billing", _("Billing")
+        SHIPPING = "shipping", _("Shipping")
+        VISIT = "visit", _("Visit")
+        OTHER = "other", _("Other")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="addresses")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.BILLING)
+    street = models.CharField(_("street"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=100, blank=True)
+    is_main = models.BooleanField(_("main address"), default=False)
+
+    class Meta:
+        ordering = ["-is_main", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact"], condition=Q(is_main=True), name="one_main_address"
+            )
+        ]
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+
+    def __str__(self):
+        parts = [
+            self.street,
+            " ".join(p for p in [self.postal_code, self.city] if p),
+            self.region,
+            self.country,
+        ]
+        return ", ".join(p for p in parts if p)
+
+
+class BusinessRole(models.Model):
+    """What a customer and a supplier both hold besides their contact."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    tax_id = models.CharField(_("tax id"), max_length=40, blank=True)
+    payment_terms = models.CharField(_("payment terms"), max_length=100, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.code} · {self.contact}"
+
+
+class Customer(BusinessRole):
+    contact = models.OneToOneField(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="customer"
+    )
+    primary_contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("primary contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+
+
+class Supplier(BusinessRole):
+    contact = models.OneToOneField(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="supplier"
+    )
+
+    class Meta:
+        verbose_name = _("supplier")
+        verbose_name_plural = _("suppliers")

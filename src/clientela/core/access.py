@@ -1,0 +1,91 @@
+"""The one access point: every page, endpoint, search, export and autocomplete reads records
+through these querysets, so a record outside a user's reach behaves as if it did not exist."""
+
+from enum import StrEnum
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessLevel(models.TextChoices):
+    PRIVATE = "private", _("Private")
+    PUBLIC_READ = "public_read", _("Public, read only")
+    PUBLIC_WRITE = "public_write", _("Public, read and write")
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    CHANGE = "change"
+    DELETE = "delete"
+
+
+def is_crm_user(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def is_crm_admin(user) -> bool:
+    return is_crm_user(user) and user.is_crm_admin
+
+
+class AccessQuerySet(models.QuerySet):
+    """Queryset of a model that mixes in `AccessControlled`.
+
+    Who reaches a record:
+    - CRM admins: everything, for every action.
+    - its managers and the users and teams it is shared with: view, change, delete.
+    - everyone else: view when public, change when public read/write, never delete.
+    """
+
+    def visible_to(self, user):
+        return self.restrict(user, Action.VIEW)
+
+    def editable_by(self, user):
+        return self.restrict(user, Action.CHANGE)
+
+    def deletable_by(self, user):
+        return self.restrict(user, Action.DELETE)
+
+    def restrict(self, user, action: Action | str):
+        if not is_crm_user(user):
+            return self.none()
+        if user.is_crm_admin:
+            return self
+        reach = self._granted_to(user)
+        if action == Action.VIEW:
+            reach |= Q(access__in=[AccessLevel.PUBLIC_READ, AccessLevel.PUBLIC_WRITE])
+        elif action == Action.CHANGE:
+            reach |= Q(access=AccessLevel.PUBLIC_WRITE)
+        return self.filter(reach)
+
+    def _granted_to(self, user) -> Q:
+        from clientela.accounts.models import Team
+
+        def through_ids(field_name: str, target_ids):
+            field = self.model._meta.get_field(field_name)
+            through = field.remote_field.through
+            return through.objects.filter(
+                **{f"{field.m2m_reverse_field_name()}__in": target_ids}
+            ).values(field.m2m_field_name())
+
+        team_ids = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+        return (
+            Q(pk__in=through_ids("managers", [user.pk]))
+            | Q(pk__in=through_ids("shared_users", [user.pk]))
+            | Q(pk__in=through_ids("shared_teams", team_ids))
+        )
+
+
+def get_for_user_or_404(queryset, user, action: Action | str = Action.VIEW, **lookup):
+    """Fetch one record through the access point; out of reach and missing both raise Http404."""
+    from django.http import Http404
+
+    try:
+        return queryset.restrict(user, action).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(str(queryset.model._meta.verbose_name)) from exc
+
+
+def can(user, action: Action | str, instance) -> bool:
+    """Whether `user` may perform `action` on `instance`, answered by the access queryset."""
+    return type(instance).objects.filter(pk=instance.pk).restrict(user, action).exists()

@@ -1,0 +1,55 @@
+"""Limited offset pagination that never counts a million rows."""
+
+from dataclasses import dataclass
+
+COUNT_CAP = 10_000
+
+
+@dataclass
+class Page:
+    items: list
+    offset: int
+    limit: int
+    has_next: bool
+    count: int
+    count_is_capped: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.offset > 0
+
+    @property
+    def next_offset(self) -> int:
+        return self.offset + self.limit
+
+    @property
+    def previous_offset(self) -> int:
+        return max(self.offset - self.limit, 0)
+
+    @property
+    def first_number(self) -> int:
+        return self.offset + 1 if self.items else 0
+
+    @property
+    def last_number(self) -> int:
+        return self.offset + len(self.items)
+
+
+def capped_count(queryset, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """Count rows up to `cap` (+1 to know whether there are more); cheap on any table size."""
+    count = queryset.order_by().values("pk")[: cap + 1].count()
+    return min(count, cap), count > cap
+
+
+def paginate(queryset, offset: int = 0, limit: int = 50, with_count: bool = True) -> Page:
+    offset, limit = max(int(offset), 0), max(min(int(limit), 200), 1)
+    rows = list(queryset[offset : offset + limit + 1])
+    count, capped = capped_count(queryset) if with_count else (0, False)
+    return Page(
+        items=rows[:limit],
+        offset=offset,
+        limit=limit,
+        has_next=len(rows) > limit,
+        count=count,
+        count_is_capped=capped,
+    )

@@ -1,0 +1,6 @@
+DATE_FORMAT = "N j, Y"
+SHORT_DATE_FORMAT = "Y-m-d"
+DATETIME_FORMAT = "N j, Y, H:i"
+SHORT_DATETIME_FORMAT = "Y-m-d H:i"
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+FIRST_DAY_OF_WEEK = 1
