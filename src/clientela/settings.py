@@ -147,6 +147,7 @@ FORMAT_MODULE_PATH = ["clientela.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("CLIENTELA_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
