@@ -1,5 +1,6 @@
 """Every write about users, teams and tokens."""
 
+from django.contrib.auth import password_validation
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -52,6 +53,28 @@ def update_user(actor, user: User, **changes) -> User:
     user.save(update_fields=list(changes))
     record_change(actor, user, "update", before, _user_snapshot(user))
     return user
+
+
+@transaction.atomic
+def change_password(actor, user: User, password: str) -> User:
+    """Set a new password, checked by the configured validators. A user may change their own;
+    an admin may set anyone's. The change log records that it changed, never the password."""
+    if actor != user:
+        _require_admin(actor)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record_change(actor, user, "update", {"password": "…"}, {"password": _("(changed)")})
+    return user
+
+
+@transaction.atomic
+def reactivate_user(actor, user: User) -> User:
+    _require_admin(actor)
+    return update_user(actor, user, is_active=True)
 
 
 @transaction.atomic

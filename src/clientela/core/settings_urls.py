@@ -1,7 +1,38 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from clientela.accounts import views as accounts_views
+
+from . import settings_views as views
 
 app_name = "settings"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="core/settings_index.html"), name="index"),
+    path("", views.settings_index, name="index"),
+    path("users/", accounts_views.user_list, name="users"),
+    path("users/new/", accounts_views.user_create, name="user_create"),
+    path("users/<int:pk>/", accounts_views.user_edit, name="user_edit"),
+    path("users/<int:pk>/deactivate/", accounts_views.user_deactivate, name="user_deactivate"),
+    path("users/<int:pk>/reactivate/", accounts_views.user_reactivate, name="user_reactivate"),
+    path("teams/", accounts_views.team_list, name="teams"),
+    path("teams/new/", accounts_views.team_edit, name="team_create"),
+    path("teams/<int:pk>/", accounts_views.team_edit, name="team_edit"),
+    path("teams/<int:pk>/delete/", accounts_views.team_delete, name="team_delete"),
+    path("lists/<slug:slug>/", views.admin_list, name="admin_list"),
+    path("lists/<slug:slug>/<int:pk>/", views.admin_list_edit, name="admin_list_edit"),
+    path("lists/<slug:slug>/<int:pk>/row/", views.admin_list_row, name="admin_list_row"),
+    path("lists/<slug:slug>/<int:pk>/delete/", views.admin_list_delete, name="admin_list_delete"),
+    path("tags/", views.tag_list, name="tags"),
+    path("tags/<int:pk>/", views.tag_edit, name="tag_edit"),
+    path("tags/<int:pk>/row/", views.tag_row, name="tag_row"),
+    path("tags/<int:pk>/delete/", views.tag_delete, name="tag_delete"),
+    path("custom-fields/<slug:record_type>/", views.custom_field_list, name="custom_fields"),
+    path(
+        "custom-fields/<slug:record_type>/<int:pk>/",
+        views.custom_field_edit,
+        name="custom_field_edit",
+    ),
+    path(
+        "custom-fields/<slug:record_type>/<int:pk>/delete/",
+        views.custom_field_delete,
+        name="custom_field_delete",
+    ),
 ]
