@@ -1,8 +1,11 @@
 """Notifications: an in-app entry and, through the outbox, an email, written atomically."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from clientela.mail.models import Notification, OutboxEmail
@@ -31,10 +34,19 @@ def _schedule_delivery(pk: int):
     deliver_email(pk)
 
 
+# While an email is pending, `sent_at` holds when a worker claimed it. The on-commit task and
+# the minute sweep can pick the same email at once; the second one leaves it alone until the
+# claim is older than CLAIM_LEASE, so only an email whose worker died is tried again.
+CLAIM_LEASE = timedelta(minutes=5)
+
+
 def deliver(message: OutboxEmail) -> bool:
     """Send one outbox email; claims it first so two workers never send it twice."""
-    claimed = OutboxEmail.objects.filter(pk=message.pk, status=OutboxEmail.Status.PENDING).update(
-        attempts=message.attempts + 1
+    now = timezone.now()
+    claimed = (
+        OutboxEmail.objects.filter(pk=message.pk, status=OutboxEmail.Status.PENDING)
+        .filter(Q(sent_at__isnull=True) | Q(sent_at__lt=now - CLAIM_LEASE))
+        .update(attempts=F("attempts") + 1, sent_at=now)
     )
     if not claimed:
         return False
@@ -49,7 +61,9 @@ def deliver(message: OutboxEmail) -> bool:
             if message.attempts >= OutboxEmail.MAX_ATTEMPTS
             else OutboxEmail.Status.PENDING
         )
-        OutboxEmail.objects.filter(pk=message.pk).update(status=status, last_error=str(exc)[:2000])
+        OutboxEmail.objects.filter(pk=message.pk).update(
+            status=status, last_error=str(exc)[:2000], sent_at=None
+        )
         raise
     OutboxEmail.objects.filter(pk=message.pk).update(
         status=OutboxEmail.Status.SENT, sent_at=timezone.now(), last_error=""
