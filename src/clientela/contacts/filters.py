@@ -1,6 +1,6 @@
 """The one filter definition for contacts, shared by the contact list page and the API."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db.models import Q
 from ninja import Schema
@@ -19,19 +19,25 @@ ORDERINGS = {
 
 Role = Literal["customer", "supplier", "lead", "none"]
 
+# Ids past 64 bits and NUL characters cannot reach the database: they are bad input, not a 500.
+FilterId = Annotated[int, Field(ge=0, le=2**63 - 1)]
+NO_NUL = r"^[^\x00]*$"
+
 
 class ContactFilter(Schema):
     model_config = ConfigDict(extra="ignore")
 
-    q: str | None = Field(None, max_length=100, description="Words in the name, email or phone.")
+    q: str | None = Field(
+        None, max_length=100, pattern=NO_NUL, description="Words in the name, email or phone."
+    )
     kind: Literal["person", "company"] | None = None
-    contact_type: int | None = Field(None, description="Contact type id; 0 means unspecified.")
-    tag: int | None = Field(None, description="Tag id.")
-    temperature: int | None = None
-    source: int | None = None
-    interest: int | None = None
-    manager: int | None = Field(None, description="User id of a manager.")
-    company: int | None = Field(None, description="Id of the company the people belong to.")
+    contact_type: FilterId | None = Field(None, description="Contact type id; 0 means unspecified.")
+    tag: FilterId | None = Field(None, description="Tag id.")
+    temperature: FilterId | None = None
+    source: FilterId | None = None
+    interest: FilterId | None = None
+    manager: FilterId | None = Field(None, description="User id of a manager.")
+    company: FilterId | None = Field(None, description="Id of the company the people belong to.")
     role: Role | None = Field(None, description="customer, supplier, lead, or none of them.")
     access: Literal["private", "public"] | None = None
     ordering: Literal[tuple(ORDERINGS)] = "name"  # type: ignore[valid-type]
