@@ -8,6 +8,7 @@ import getpass
 import hashlib
 import os
 import sys
+import warnings
 
 
 def setup_django():
@@ -70,6 +71,9 @@ def cmd_run(args) -> int:
 
     migrate_database()
     collect_static_if_needed()
+    # WhiteNoise streams files through a synchronous iterator, which Django's ASGI handler
+    # accepts with this warning on every static file; the files are small and cached.
+    warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous")
     from clientela.asgi import application
 
     consumer = None if args.no_worker else start_embedded_worker(args.workers)
