@@ -6,3 +6,55 @@ document.addEventListener("click", (event) => {
     event.stopImmediatePropagation();
   }
 }, true);
+
+// Contact list: "select all on this page" and the bulk toolbar, which acts only on a selection.
+function updateBulkToolbar(form) {
+  if (!form) return;
+  const boxes = form.querySelectorAll(".row-select");
+  const chosen = form.querySelectorAll(".row-select:checked").length;
+  form.querySelectorAll(".bulk-needs-selection").forEach((button) => { button.disabled = chosen === 0; });
+  const all = form.querySelector("#select-all");
+  if (all) {
+    all.checked = chosen > 0 && chosen === boxes.length;
+    all.indeterminate = chosen > 0 && chosen < boxes.length;
+  }
+  const counter = form.querySelector("#bulk-count");
+  if (counter && chosen > 0) counter.textContent = counter.dataset.template.replace("__n__", chosen);
+}
+
+document.addEventListener("change", (event) => {
+  const form = event.target.closest(".bulk-form");
+  if (!form) return;
+  if (event.target.id === "select-all") {
+    form.querySelectorAll(".row-select").forEach((box) => { box.checked = event.target.checked; });
+  }
+  updateBulkToolbar(form);
+});
+
+// Browsers keep checkboxes ticked on "back": keep the toolbar in step with them.
+window.addEventListener("pageshow", () => updateBulkToolbar(document.querySelector(".bulk-form")));
+document.addEventListener("htmx:afterSettle", () => updateBulkToolbar(document.querySelector(".bulk-form")));
+
+// Row formsets (emails, phones, websites, addresses): add a blank row, remove a row.
+document.addEventListener("click", (event) => {
+  const add = event.target.closest("[data-formset-add]");
+  if (add) {
+    const formset = add.closest("[data-formset]");
+    const prefix = formset.dataset.formset;
+    const total = formset.querySelector(`input[name="${prefix}-TOTAL_FORMS"]`);
+    const html = formset.querySelector("template[data-formset-template]").innerHTML
+      .replaceAll("__prefix__", total.value);
+    formset.querySelector("[data-formset-rows]").insertAdjacentHTML("beforeend", html);
+    total.value = Number(total.value) + 1;
+    const rows = formset.querySelectorAll("[data-formset-row]");
+    rows[rows.length - 1].querySelector("input:not([type=hidden]):not([type=checkbox])")?.focus();
+    return;
+  }
+  const remove = event.target.closest("[data-formset-remove]");
+  if (remove) {
+    const row = remove.closest("[data-formset-row]");
+    const deleteBox = row.querySelector('input[name$="-DELETE"]');
+    if (deleteBox) deleteBox.checked = true;
+    row.hidden = true;
+  }
+});
