@@ -1,0 +1,133 @@
+"""The main contact journeys in a real Chromium: create, edit, tag, search, bulk, delete."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from clientela.contacts import services
+from clientela.contacts.models import Contact
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_create_a_person_with_an_email_and_a_new_tag(logged_in_page, user):
+    page = logged_in_page
+    page.click("#create-new-menu")
+    page.click("#create-person")
+    page.fill("#id_first_name", "Lucía")
+    page.fill("#id_last_name", "Martín")
+    page.fill("input[name=emails-0-email]", "lucia@example.com")
+    page.click("#add-phones")
+    page.fill("input[name=phones-1-number]", "+34 600 111 222")
+    page.fill("#id_new_tags", "Prensa")
+    page.click("#save")
+    expect(page.locator("#contact-name")).to_contain_text("Lucía Martín")
+    expect(page.locator("#contact-tags")).to_contain_text("Prensa")
+    expect(page.locator("#info-emails")).to_contain_text("lucia@example.com")
+    expect(page.locator("#info-phones")).to_contain_text("+34 600 111 222")
+    contact = Contact.objects.get()
+    assert [t.name for t in contact.tags.all()] == ["Prensa"]
+
+
+def test_create_a_company_with_an_address_then_save_and_create_new(logged_in_page):
+    page = logged_in_page
+    page.click("#create-new-menu")
+    page.click("#create-company")
+    page.fill("#id_company_name", "Acme S.L.")
+    page.click("#add-addresses")
+    page.fill("input[name=addresses-0-street]", "Gran Vía 1")
+    page.fill("input[name=addresses-0-city]", "Madrid")
+    page.click("#save-and-new")
+    page.wait_for_url(re.compile(r"/contacts/new/\?kind=company$"))
+    expect(page.locator("#id_company_name")).to_have_value("")
+    company = Contact.objects.get(company_name="Acme S.L.")
+    assert company.addresses.get().city == "Madrid"
+
+
+def test_edit_shows_errors_then_saves(logged_in_page, user):
+    contact = services.create_contact(
+        user, {"kind": "person", "first_name": "Pablo", "last_name": "Ruiz"}
+    )
+    page = logged_in_page
+    page.goto(f"/contacts/{contact.pk}/")
+    page.click("#edit-contact")
+    page.fill("#id_last_name", "")
+    page.fill("#id_position", "Director")
+    page.click("#save")
+    expect(page.locator("#field-last_name .field-error")).to_be_visible()
+    expect(page.locator("#id_position")).to_have_value("Director")
+    page.fill("#id_last_name", "Ruiz Gómez")
+    page.click("#save")
+    expect(page.locator("#contact-name")).to_contain_text("Pablo Ruiz Gómez")
+    contact.refresh_from_db()
+    assert contact.position == "Director"
+
+
+def test_search_narrows_the_list_without_reloading(logged_in_page, user):
+    for first, last in [("Ana", "Zapata"), ("Berta", "Alonso"), ("Carlos", "Núñez")]:
+        services.create_contact(user, {"kind": "person", "first_name": first, "last_name": last})
+    page = logged_in_page
+    page.goto("/contacts/")
+    expect(page.locator("#contact-table tbody tr")).to_have_count(3)
+    page.fill("#filter-q", "berta")
+    expect(page.locator("#contact-table tbody tr")).to_have_count(1)
+    expect(page.locator("#contact-table")).to_contain_text("Berta Alonso")
+    expect(page).to_have_url(re.compile(r"q=berta"))
+    page.reload()  # the pushed URL works as a full page
+    expect(page.locator("#contact-table tbody tr")).to_have_count(1)
+
+
+def test_bulk_tag_with_a_new_tag(logged_in_page, user):
+    for first in ("Ana", "Berta", "Carlos"):
+        services.create_contact(user, {"kind": "person", "first_name": first, "last_name": "X"})
+    page = logged_in_page
+    page.goto("/contacts/")
+    add_tag = page.locator("button[name=action][value=tag]")
+    expect(add_tag).to_be_disabled()
+    page.check("#select-all")
+    expect(add_tag).to_be_enabled()
+    page.uncheck("tr:has-text('Carlos X') .row-select")
+    page.fill("#bulk-tag-name", "Feria 2025")
+    add_tag.click()
+    expect(page.locator(".alert-success")).to_contain_text("2")
+    tagged = sorted(c.first_name for c in Contact.objects.filter(tags__name="Feria 2025"))
+    assert tagged == ["Ana", "Berta"]
+
+
+def test_delete_from_the_row_menu_with_confirmation(logged_in_page, user):
+    services.create_contact(user, {"kind": "person", "first_name": "Borrar", "last_name": "Me"})
+    page = logged_in_page
+    page.goto("/contacts/")
+    row = page.locator("tr:has-text('Borrar Me')")
+    row.locator("[data-bs-toggle=dropdown]").click()
+    row.get_by_role("link", name="Delete").click()
+    expect(page.locator("#delete-confirm")).to_be_visible()
+    assert Contact.objects.count() == 1
+    page.click("#confirm-delete")
+    expect(page.locator("#empty-state")).to_be_visible()
+    assert Contact.objects.count() == 0
+
+
+def test_bulk_delete_asks_first(logged_in_page, user):
+    for first in ("Ana", "Berta"):
+        services.create_contact(user, {"kind": "person", "first_name": first, "last_name": "X"})
+    page = logged_in_page
+    page.goto("/contacts/")
+    page.check("#select-all")
+    page.click("#bulk-delete")
+    expect(page.locator("#bulk-delete-confirm")).to_contain_text("Ana X")
+    assert Contact.objects.count() == 2
+    page.click("#confirm-delete")
+    expect(page.locator("#empty-state")).to_be_visible()
+    assert Contact.objects.count() == 0
+
+
+def test_pages_speak_spanish(new_page, user):
+    user.language = "es"
+    user.save(update_fields=["language"])
+    services.create_contact(user, {"kind": "company", "company_name": "Acme"})
+    page = new_page(user, language="es")
+    page.goto("/contacts/companies/")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.locator("#contact-table")).to_contain_text("Acme")
