@@ -102,28 +102,35 @@ def _own_tokens(user):
     return user.api_tokens.filter(revoked_at__isnull=True)
 
 
+# The new key rides in the session from the POST to the very next page, which pops it: a
+# reload neither shows it again nor creates a second token.
+NEW_TOKEN_SESSION_KEY = "clientela_new_api_token"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def token_list(request):
-    """List the user's live tokens; creating one shows its key on this response only."""
+    """List the user's live tokens; a token just created shows its key this one time."""
     form = ApiTokenForm(request.POST or None)
-    new_key = None
-    new_token = None
     if request.method == "POST" and form.is_valid():
         try:
-            new_token, new_key = services.create_api_token(request.user, form.cleaned_data["name"])
+            token, raw_key = services.create_api_token(request.user, form.cleaned_data["name"])
         except ValidationError as exc:
             show_service_errors(form, exc)
         else:
-            form = ApiTokenForm()
+            request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "key": raw_key}
+            return redirect("accounts:tokens")
+    tokens = list(_own_tokens(request.user))
+    just_created = request.session.pop(NEW_TOKEN_SESSION_KEY, None) or {}
+    new_token = next((t for t in tokens if t.pk == just_created.get("id")), None)
     response = render(
         request,
         "accounts/tokens.html",
         {
-            "tokens": _own_tokens(request.user),
+            "tokens": tokens,
             "form": form,
-            "new_key": new_key,
             "new_token": new_token,
+            "new_key": just_created.get("key") if new_token else None,
         },
         status=400 if form.errors else 200,
     )

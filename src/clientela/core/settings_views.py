@@ -72,12 +72,21 @@ def _editable_fields(model) -> list[str]:
     return [f.name for f in model._meta.concrete_fields if f.editable and not f.primary_key]
 
 
+def colour_field() -> forms.Field:
+    return forms.RegexField(
+        label=_("Colour"),
+        regex=r"^#[0-9a-fA-F]{6}$",
+        error_messages={"invalid": _("Give the colour as #rrggbb.")},
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+
+
 def admin_list_form(model, data=None, initial=None) -> forms.Form:
     """A plain form built from the model's fields, so the instance stays untouched until the
     service writes it (and its change log sees the true 'before')."""
     fields = forms.fields_for_model(model, fields=_editable_fields(model))
     if "color" in fields:
-        fields["color"].widget = forms.TextInput(attrs={"type": "color"})
+        fields["color"] = colour_field()
     form_class = type(f"{model.__name__}Form", (forms.Form,), fields)
     return style_widgets(form_class(data=data, initial=initial))
 
@@ -179,7 +188,7 @@ def _confirm_delete(request, item, delete, back_url):
 
 def tag_form(data=None, initial=None) -> forms.Form:
     fields = forms.fields_for_model(Tag, fields=["name", "color"])
-    fields["color"].widget = forms.TextInput(attrs={"type": "color"})
+    fields["color"] = colour_field()
     return style_widgets(type("TagForm", (forms.Form,), fields)(data=data, initial=initial))
 
 

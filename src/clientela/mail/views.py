@@ -24,12 +24,10 @@ def notification_list(request):
 
 @login_required
 def notification_bell(request):
-    """The bell with its unread count and the latest notifications: htmx polls this."""
-    unread_count = request.user.notifications.filter(read_at__isnull=True).count()
+    """The bell with its unread count and the latest notifications: htmx polls this.
+    The count comes from the shell context processor (`core.context_processors.shell`)."""
     latest = list(request.user.notifications.all()[:BELL_SIZE])
-    return render(
-        request, "mail/bell.html", {"unread_count": unread_count, "latest_notifications": latest}
-    )
+    return render(request, "mail/bell.html", {"latest_notifications": latest})
 
 
 @login_required

@@ -201,14 +201,21 @@ def test_dates_follow_the_users_language(client, user, language, pattern):
 
 def test_tokens_page_creates_a_token_and_shows_its_key_only_once(client, user):
     client.force_login(user)
-    response = client.post("/accounts/tokens/", {"name": "Accounting export"})
+    created = client.post("/accounts/tokens/", {"name": "Accounting export"})
+    assert created.status_code == 302 and created["Location"] == "/accounts/tokens/"
+    response = client.get("/accounts/tokens/")
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     key = response.context["new_key"]
     assert key.startswith("clt_") and key in response.content.decode()
     token = ApiToken.objects.get(user=user)
     assert token.name == "Accounting export" and key.startswith(token.hint)
     again = client.get("/accounts/tokens/").content.decode()
-    assert key not in again and "Accounting export" in again and token.hint in again
+    assert (
+        key not in again
+        and "clientela_new_api_token" not in client.session
+        and "Accounting export" in again
+        and token.hint in again
+    )
     api = Client().get("/api/v1/contacts", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert api.status_code == 200
 
