@@ -13,8 +13,8 @@ def database_name(url: str) -> str:
     return urlparse(url).path.lstrip("/")
 
 
-def ensure_database(url: str):
-    """Create the database named in `url` when it does not exist yet."""
+def ensure_database(url: str, recreate: bool = False):
+    """Create the database named in `url` when it does not exist yet (or afresh if `recreate`)."""
     import psycopg
     from psycopg import sql
 
@@ -22,6 +22,10 @@ def ensure_database(url: str):
     admin_url = parsed._replace(path="/postgres").geturl()
     name = database_name(url)
     with psycopg.connect(admin_url, autocommit=True) as conn:
+        if recreate:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

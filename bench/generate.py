@@ -8,7 +8,7 @@ rebuilt afterwards. The denormalised columns (display_name, search_text, primary
 primary_phone) are computed exactly as `contacts.services._refresh_denormalised` does, and
 `--verify` re-checks a sample of contacts against that function.
 
-The database is emptied first; its name must contain "bench" unless --force is given.
+The database is dropped and created afresh first; its name must contain "bench" unless --force is given.
 """
 
 import argparse
@@ -843,15 +843,6 @@ def secondary_indexes(cursor) -> list[tuple[str, str]]:
     return cursor.fetchall()
 
 
-def empty_database(cursor):
-    cursor.execute(
-        "TRUNCATE contacts_contact, contacts_contacttype, contacts_temperature, contacts_source, "
-        "contacts_interest, core_tag, core_changelogentry, accounts_user, accounts_team, "
-        "django_session, mail_notification, mail_outboxemail, axes_accessattempt, "
-        "axes_accesslog RESTART IDENTITY CASCADE"
-    )
-
-
 def log(message: str, started: float):
     print(f"[{time.monotonic() - started:7.1f}s] {message}", flush=True)
 
@@ -888,16 +879,16 @@ def main(argv=None):
         parser.error("--users must be at least 2 (an admin and a regular user)")
 
     started = time.monotonic()
-    ensure_database(args.database_url)
+    # Checked before the database is dropped and created afresh, so that every run starts from
+    # exactly the schema (and indexes) the migrations define, whatever an earlier run left.
     configure_django(args.database_url, allow_any_database=args.force)
+    ensure_database(args.database_url, recreate=True)
     from django.core.management import call_command
     from django.db import connection
 
     call_command("migrate", verbosity=0)
     log("migrated", started)
     rnd = random.Random(args.seed)
-    with connection.cursor() as cursor:
-        empty_database(cursor)
     world = build_world(args.users, rnd)
     log(f"{len(world.users)} users, {len(world.teams)} teams, lists and tags via services", started)
 
