@@ -98,3 +98,33 @@ def test_admin_creates_a_user_in_settings(new_page, admin_user):
     page.wait_for_url("**/settings/users/")
     assert page.locator("#user-list >> text=dora@example.com").is_visible()
     assert User.objects.get(email="dora@example.com").check_password("Welcome-2-Clientela")
+
+
+def test_admin_edits_a_list_value_in_place_and_sees_why_a_used_one_stays(new_page, admin_user):
+    from clientela.contacts import services as contact_services
+    from clientela.contacts.models import Source
+
+    admin_user.language = "en"
+    admin_user.save(update_fields=["language"])
+    web = contact_services.save_list_item(admin_user, Source, None, {"name": "Web"})
+    contact_services.create_contact(
+        admin_user,
+        {"kind": "company", "company_name": "Acme", "source_id": web.pk},
+    )
+    page = new_page(admin_user)
+    page.goto("/settings/lists/sources/")
+    row = page.locator(f"#item-{web.pk}")
+    row.locator("text=Edit").click()
+    name_input = row.locator("input[name=name]")
+    name_input.wait_for()
+    url_before = page.url
+    name_input.fill("Website")
+    row.locator("button:has-text('Save')").click()
+    page.locator(f"#item-{web.pk} >> text=Website").wait_for()
+    assert page.url == url_before  # swapped in place, no page load
+    web.refresh_from_db()
+    assert web.name == "Website"
+    page.locator(f"#item-{web.pk} >> text=Delete").click()
+    page.click("button:has-text('Delete')")
+    assert "still used by 1 contacts" in page.locator("#delete-error").inner_text()
+    assert Source.objects.filter(pk=web.pk).exists()

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clientela.accounts.models import User
@@ -149,3 +150,11 @@ class TeamForm(BootstrapFormMixin, forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if team is not None:
+            # Deactivated members stay listed, so saving the team does not drop them unseen.
+            self.fields["members"].queryset = User.objects.filter(
+                Q(is_active=True) | Q(teams=team)
+            ).distinct()

@@ -23,7 +23,7 @@ from clientela.accounts.forms import (
     UserForm,
 )
 from clientela.accounts.models import Team, User
-from clientela.core.settings_views import crm_admin_required, show_service_errors
+from clientela.core.settings_views import crm_admin_required, posted, show_service_errors
 
 # Read by `accounts.middleware.UserLanguageMiddleware` on every request.
 SESSION_LANGUAGE_KEY = "clientela_language"
@@ -111,7 +111,7 @@ NEW_TOKEN_SESSION_KEY = "clientela_new_api_token"
 @require_http_methods(["GET", "POST"])
 def token_list(request):
     """List the user's live tokens; a token just created shows its key this one time."""
-    form = ApiTokenForm(request.POST or None)
+    form = ApiTokenForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             token, raw_key = services.create_api_token(request.user, form.cleaned_data["name"])
@@ -164,7 +164,7 @@ def user_list(request):
 @crm_admin_required
 @require_http_methods(["GET", "POST"])
 def user_create(request):
-    form = UserForm(request.POST or None, initial={"role": User.Role.USER, "language": "es"})
+    form = UserForm(posted(request), initial={"role": User.Role.USER, "language": "es"})
     if request.method == "POST" and form.is_valid():
         try:
             new_user = services.create_user(
@@ -194,7 +194,7 @@ def user_edit(request, pk):
         "role": editing.role,
         "language": editing.language,
     }
-    form = UserForm(request.POST or None, initial=initial, editing=editing)
+    form = UserForm(posted(request), initial=initial, editing=editing)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -270,7 +270,7 @@ def team_list(request):
 def team_edit(request, pk=None):
     team = get_object_or_404(Team, pk=pk) if pk else None
     initial = {"name": team.name, "members": list(team.members.all())} if team else {}
-    form = TeamForm(request.POST or None, initial=initial)
+    form = TeamForm(posted(request), initial=initial, team=team)
     if request.method == "POST" and form.is_valid():
         try:
             team = services.set_team(

@@ -46,6 +46,11 @@ def show_service_errors(form: forms.Form, error: ValidationError):
             form.add_error(target, message)
 
 
+def posted(request):
+    """The submitted data on a POST (even an empty one, so it is validated), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -106,7 +111,7 @@ def _list_context(slug, model, **extra):
 @require_http_methods(["GET", "POST"])
 def admin_list(request, slug):
     model = _list_model(slug)
-    form = admin_list_form(model, data=request.POST or None)
+    form = admin_list_form(model, data=posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             item = save_list_item(request.user, model, None, form.cleaned_data)
@@ -128,7 +133,7 @@ def admin_list_edit(request, slug, pk):
     model = _list_model(slug)
     item = get_object_or_404(model, pk=pk)
     initial = {name: getattr(item, name) for name in _editable_fields(model)}
-    form = admin_list_form(model, data=request.POST or None, initial=initial)
+    form = admin_list_form(model, data=posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             item = save_list_item(request.user, model, item, form.cleaned_data)
@@ -195,7 +200,7 @@ def tag_form(data=None, initial=None) -> forms.Form:
 @crm_admin_required
 @require_http_methods(["GET", "POST"])
 def tag_list(request):
-    form = tag_form(data=request.POST or None)
+    form = tag_form(data=posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             tag = services.save_tag(request.user, None, form.cleaned_data)
@@ -216,7 +221,7 @@ def tag_list(request):
 @require_http_methods(["GET", "POST"])
 def tag_edit(request, pk):
     tag = get_object_or_404(Tag, pk=pk)
-    form = tag_form(data=request.POST or None, initial={"name": tag.name, "color": tag.color})
+    form = tag_form(data=posted(request), initial={"name": tag.name, "color": tag.color})
     if request.method == "POST" and form.is_valid():
         try:
             tag = services.save_tag(request.user, tag, form.cleaned_data)
@@ -297,7 +302,7 @@ def _custom_field_model(record_type):
 @require_http_methods(["GET", "POST"])
 def custom_field_list(request, record_type="contacts"):
     model = _custom_field_model(record_type)
-    form = CustomFieldForm(data=request.POST or None)
+    form = CustomFieldForm(data=posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             field = services.save_custom_field(request.user, model, None, form.cleaned_data)
@@ -335,7 +340,7 @@ def custom_field_edit(request, record_type, pk):
         "required": field.required,
         "position": field.position,
     }
-    form = CustomFieldForm(data=request.POST or None, initial=initial, editing=field)
+    form = CustomFieldForm(data=posted(request), initial=initial, editing=field)
     if request.method == "POST" and form.is_valid():
         try:
             field = services.save_custom_field(request.user, model, field, form.cleaned_data)

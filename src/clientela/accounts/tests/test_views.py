@@ -468,3 +468,15 @@ def test_team_list_query_count_does_not_grow_with_teams(
     with django_assert_max_num_queries(few):
         response = client.get("/settings/teams/")
     assert "T4" in response.content.decode()
+
+
+def test_saving_a_team_keeps_its_deactivated_members(client, admin_user, user, other_user):
+    team = services.set_team(admin_user, None, name="Ventas", member_ids=[user.pk, other_user.pk])
+    services.deactivate_user(admin_user, other_user)
+    client.force_login(admin_user)
+    form = client.get(f"/settings/teams/{team.pk}/").content.decode()
+    assert f'value="{other_user.pk}"' in form and "checked" in form
+    client.post(
+        f"/settings/teams/{team.pk}/", {"name": "Ventas", "members": [user.pk, other_user.pk]}
+    )
+    assert set(team.members.all()) == {user, other_user}

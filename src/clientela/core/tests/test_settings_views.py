@@ -338,3 +338,10 @@ def test_custom_field_page_query_count_does_not_grow(
         )
     with django_assert_max_num_queries(few):
         assert "F9" in client.get("/settings/custom-fields/contacts/").content.decode()
+
+
+def test_an_empty_post_is_validated_not_ignored(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post("/settings/lists/sources/", {})
+    assert response.status_code == 400 and 'data-field-error="name"' in response.content.decode()
+    assert not Source.objects.exists()
