@@ -419,6 +419,16 @@ def _register_admin_list(slug: str):
     def create_item(request: HttpRequest, payload: in_schema):
         return Status(201, save(request, None, payload.model_dump()))
 
+    @router.get(
+        item_path,
+        response={200: out_schema, **error_responses(404)},
+        summary=f"Read a {model._meta.verbose_name}",
+        operation_id=f"read_{snake}",
+        tags=["settings"],
+    )
+    def read_item(request: HttpRequest, item_id: int = ItemId):
+        return item(item_id)
+
     @router.patch(
         item_path,
         response={200: out_schema, **error_responses(400, 403, 404)},

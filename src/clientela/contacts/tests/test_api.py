@@ -13,7 +13,7 @@ from clientela.contacts import services
 from clientela.contacts.models import Contact, ContactType, Customer, Interest, Source, Temperature
 from clientela.core.access import AccessLevel
 from clientela.core.models import ChangeLogEntry, CustomField, Tag
-from clientela.core.testing import api_client
+from clientela.core.testing import ApiCrudSuite, api_client
 
 API = "/api/v1"
 
@@ -703,3 +703,52 @@ def test_export_query_count_does_not_grow(ana, user):
             assert len(_csv(ana.get(f"{API}/contacts/export.csv"))) == rows + 1
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+# --- the generic suites, filled with contacts and with an admin list ----------------------
+
+
+class TestContactApiCrud(ApiCrudSuite):
+    list_endpoint = f"{API}/contacts"
+    detail_endpoint = f"{API}/contacts/{{id}}"
+    model = Contact
+    create_payload = {
+        "kind": "person",
+        "first_name": "Crud",
+        "last_name": "Person",
+        "position": "CEO",
+        "emails": [{"email": "crud@example.com"}],
+        "tags": ["suite"],
+    }
+    update_payload = {"position": "CTO", "description": "Changed by the suite"}
+    invalid_payload = {"kind": "person", "first_name": "Only"}
+    invalid_field = "last_name"
+
+    def create_record(self, actor, n):
+        size = min(n, 10)
+        return person(
+            actor,
+            f"P{n:03d}",
+            "Crud",
+            emails=[{"email": f"p{n}.{i}@example.com"} for i in range(size)],
+            phones=[{"number": f"600 000 {i:03d}"} for i in range(size)],
+            addresses=[{"city": f"City {i}"} for i in range(size)],
+            tags=["shared", *[f"t{n}.{i}" for i in range(size)]],
+            shared_user_ids=[actor.pk],
+        )
+
+
+class TestContactTypeApiCrud(ApiCrudSuite):
+    list_endpoint = f"{API}/contact-types"
+    detail_endpoint = f"{API}/contact-types/{{id}}"
+    model = ContactType
+    actor_role = "admin"
+    versioned = False
+    paginated = False
+    create_payload = {"name": "Partner", "position": 2}
+    update_payload = {"name": "Strategic partner"}
+    invalid_payload = {"name": "x" * 101}
+    invalid_field = "name"
+
+    def create_record(self, actor, n):
+        return services.save_list_item(actor, ContactType, None, {"name": f"Type {n:03d}"})
