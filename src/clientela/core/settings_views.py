@@ -81,6 +81,7 @@ def colour_field() -> forms.Field:
     return forms.RegexField(
         label=_("Colour"),
         regex=r"^#[0-9a-fA-F]{6}$",
+        initial="#6c757d",
         error_messages={"invalid": _("Give the colour as #rrggbb.")},
         widget=forms.TextInput(attrs={"type": "color"}),
     )
