@@ -45,6 +45,8 @@ def style_fields(form: forms.Form):
         else:
             css = "form-control"
         widget.attrs["class"] = css
+        if getattr(form, "labels_as_placeholders", False) and css == "form-control":
+            widget.attrs["placeholder"] = field.label
 
 
 class StyledForm(forms.Form):
@@ -116,12 +118,16 @@ class ContactFilterForm(StyledForm):
             ("", _("People and companies")),
             *Contact.Kind.choices,
         ]
+        # Kept for the bulk toolbar, which offers the same lists.
+        self.contact_types = list(ContactType.objects.all())
+        self.tags = list(Tag.objects.all())
+        self.users = list(User.objects.filter(is_active=True))
         self.fields["contact_type"].choices = [
             ("", _("Any type")),
             ("0", _("Unspecified")),
-            *_choices(ContactType.objects.all(), blank=False),
+            *_choices(self.contact_types, blank=False),
         ]
-        self.fields["tag"].choices = [("", _("Any tag")), *_choices(Tag.objects.all(), False)]
+        self.fields["tag"].choices = [("", _("Any tag")), *_choices(self.tags, False)]
         self.fields["temperature"].choices = [
             ("", _("Any temperature")),
             *_choices(Temperature.objects.all(), False),
@@ -134,7 +140,7 @@ class ContactFilterForm(StyledForm):
             ("", _("Any interest")),
             *_choices(Interest.objects.all(), False),
         ]
-        self.fields["manager"].choices = [("", _("Any manager")), *_user_choices()]
+        self.fields["manager"].choices = [("", _("Any manager")), *_choices(self.users, False)]
         # A preset list (Companies, Customers…) fixes some filters: they are not offered.
         for name in preset or {}:
             self.fields.pop(name, None)
@@ -195,7 +201,7 @@ class ContactForm(StyledForm):
         label=_("Photo"),
         required=False,
         help_text=_("JPEG, PNG or WebP, at most 1 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
 
     ACCESS_FIELDS = ("access", "managers", "shared_users", "shared_teams")
@@ -294,7 +300,16 @@ def custom_field_initial(definition: CustomField, value):
     return value
 
 
-class EmailRowForm(StyledForm):
+class RowForm(StyledForm):
+    """One row of a repeated group: compact, its labels shown as placeholders."""
+
+    labels_as_placeholders = True
+    main_fields: tuple[str, ...] = ()
+    # Bootstrap column classes per field; the rest share the row equally.
+    layout: dict[str, str] = {"kind": "col-md-3"}
+
+
+class EmailRowForm(RowForm):
     email = forms.CharField(
         label=_("Email"), required=False, max_length=254, widget=forms.EmailInput
     )
@@ -302,19 +317,19 @@ class EmailRowForm(StyledForm):
     main_fields = ("email",)
 
 
-class PhoneRowForm(StyledForm):
+class PhoneRowForm(RowForm):
     number = forms.CharField(label=_("Number"), required=False, max_length=40)
     kind = forms.ChoiceField(label=_("Kind"), choices=ContactPhone.Kind.choices)
     main_fields = ("number",)
 
 
-class WebsiteRowForm(StyledForm):
+class WebsiteRowForm(RowForm):
     url = forms.CharField(label=_("Address"), required=False, max_length=300)
     kind = forms.ChoiceField(label=_("Kind"), choices=ContactWebsite.Kind.choices)
     main_fields = ("url",)
 
 
-class AddressRowForm(StyledForm):
+class AddressRowForm(RowForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=ContactAddress.Kind.choices)
     street = forms.CharField(label=_("Street"), required=False, max_length=200)
     postal_code = forms.CharField(label=_("Postal code"), required=False, max_length=20)
@@ -323,6 +338,15 @@ class AddressRowForm(StyledForm):
     country = forms.CharField(label=_("Country"), required=False, max_length=100)
     is_main = forms.BooleanField(label=_("Main address"), required=False)
     main_fields = ("street", "postal_code", "city", "region", "country")
+    layout = {
+        "kind": "col-md-3",
+        "street": "col-md-9",
+        "postal_code": "col-md-3",
+        "city": "col-md-5",
+        "region": "col-md-4",
+        "country": "col-md-6",
+        "is_main": "col-md-4 pt-2",
+    }
 
 
 ROW_FORMS = {

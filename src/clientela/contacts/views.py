@@ -20,12 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from clientela.accounts.models import User
 from clientela.core.access import Action, can
 from clientela.core.changelog import history_of
 from clientela.core.custom_fields import definitions_for
 from clientela.core.errors import ConflictError, ProtectedError, validation_messages
-from clientela.core.models import ChangeLogEntry, CustomField, Tag
+from clientela.core.models import ChangeLogEntry, CustomField
 from clientela.core.pagination import paginate
 
 from . import services
@@ -38,7 +37,7 @@ from .forms import (
     company_choices,
     split_tags,
 )
-from .models import Contact, ContactType, Customer, Supplier
+from .models import Contact, Customer, Supplier
 from .queries import contact_detail as load_contact
 from .queries import contact_list as list_contacts
 from .queries import people_of
@@ -125,9 +124,9 @@ def contact_list(request, section="contacts"):
         ],
         "is_filtered": bool(own_filters),
         "ordering": filters.ordering,
-        "bulk_tags": Tag.objects.all(),
-        "bulk_users": User.objects.filter(is_active=True),
-        "bulk_types": ContactType.objects.all(),
+        "bulk_tags": filter_form.tags,
+        "bulk_users": filter_form.users,
+        "bulk_types": filter_form.contact_types,
     }
     template = "contacts/list.html"
     if _is_htmx_swap_of(request, "contact-results"):
@@ -265,11 +264,26 @@ def _people_context(request, contact):
     return {"company": company}
 
 
+# Change-log keys that are not fields of the model (see Contact.changelog_extra).
+HISTORY_LABELS = {
+    "emails": gettext_lazy("Emails"),
+    "phones": gettext_lazy("Phones"),
+    "websites": gettext_lazy("Websites and social profiles"),
+    "addresses": gettext_lazy("Addresses"),
+}
+
+
 def _field_label(model, name: str) -> str:
+    if name in HISTORY_LABELS:
+        return str(HISTORY_LABELS[name])
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        model_field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return name.replace("_", " ")
+    if model_field.is_relation and not hasattr(model_field, "verbose_name"):
+        # A reverse relation (emails, phones…): named after the related rows.
+        return str(model_field.related_model._meta.verbose_name_plural)
+    return str(model_field.verbose_name)
 
 
 def _history_context(request, contact):
