@@ -1,5 +1,6 @@
 """The `clientela` command: in-process for the data commands, as a real process for `run`."""
 
+import json
 import os
 import signal
 import sqlite3
@@ -30,6 +31,7 @@ from clientela.contacts.models import (
 )
 from clientela.core.access import AccessLevel
 from clientela.core.models import ChangeLogEntry, Tag
+from clientela.mail.tests.test_worker_smtp import SmtpServer, free_port, wait_until
 
 
 @pytest.fixture
@@ -199,14 +201,6 @@ def test_manage_passes_arguments_through_to_django(capsys):
 # --- run -----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -221,14 +215,45 @@ def http_get(url: str) -> tuple[int, dict]:
         return error.code, {k.lower(): v for k, v in error.headers.items()}
 
 
-def test_run_migrates_serves_pages_and_static_files_and_stops_cleanly(tmp_path):
-    """`clientela run` in a fresh directory, as a first-time user starts it."""
+def clientela(env, *arguments) -> str:
+    """Run `clientela …` as its own process; returns what it printed on stdout."""
+    done = subprocess.run(
+        [sys.executable, "-m", "clientela.cli", *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def api_post(url: str, token: str, payload: dict) -> int:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_run_serves_the_app_with_its_embedded_worker_and_stops_cleanly(tmp_path):
+    """`clientela run` in a fresh directory, as a first-time user starts it; then its embedded
+    worker mails a notification caused through the API to a real SMTP server."""
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith("CLIENTELA_") and key != "DJANGO_SETTINGS_MODULE"
     }
     env["CLIENTELA_VAR_DIR"] = str(tmp_path / "var")
+    smtp = SmtpServer(free_port())
+    smtp.controller.start()
+    env["CLIENTELA_EMAIL_URL"] = f"smtp://127.0.0.1:{smtp.port}"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -253,7 +278,28 @@ def test_run_migrates_serves_pages_and_static_files_and_stops_cleanly(tmp_path):
         assert static_status == 200
         assert "css" in static_headers.get("content-type", "")
         assert http_get(f"{base}/static/vendor/no-such-file.js")[0] == 404
+
+        password = ["--password", "Long-enough-pass-42"]
+        clientela(env, "createadmin", "--email", "ana@example.com", *password)
+        clientela(env, "createadmin", "--email", "bruno@example.com", *password)
+        token = clientela(env, "token", "create", "ana@example.com").strip()
+        with sqlite3.connect(tmp_path / "var" / "clientela.sqlite3") as db:
+            ids = dict(db.execute("select email, id from accounts_user").fetchall())
+        payload = {
+            "kind": "person",
+            "first_name": "Lucía",
+            "last_name": "Fernández",
+            "manager_ids": [ids["ana@example.com"], ids["bruno@example.com"]],
+        }
+        assert api_post(f"{base}/api/v1/contacts", token, payload) == 201
+        wait_until(lambda: smtp.messages, timeout=15)
+        time.sleep(0.3)
+        assert len(smtp.messages) == 1
+        recipients, message = smtp.messages[0]
+        assert recipients == ["bruno@example.com"]
+        assert "Lucía Fernández" in message["Subject"]
     finally:
+        smtp.controller.stop()
         server.send_signal(signal.SIGINT)
         try:
             output = server.communicate(timeout=20)[0]
