@@ -54,7 +54,7 @@ def record_change(actor, instance, action: str, before: dict | None, after: dict
     if action == ChangeLogEntry.Action.UPDATE and before == after:
         return None
     return ChangeLogEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(type(instance)),
+        content_type=ContentType.objects.get_for_model(instance),
         object_id=instance.pk,
         object_repr=str(instance)[:200],
         action=action,
@@ -67,7 +67,7 @@ def record_change(actor, instance, action: str, before: dict | None, after: dict
 def history_of(instance):
     return (
         ChangeLogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(type(instance)), object_id=instance.pk
+            content_type=ContentType.objects.get_for_model(instance), object_id=instance.pk
         )
         .select_related("actor")
         .order_by("-at", "-id")
