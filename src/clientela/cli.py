@@ -71,8 +71,8 @@ def cmd_run(args) -> int:
 
     migrate_database()
     collect_static_if_needed()
-    # WhiteNoise streams files through a synchronous iterator, which Django's ASGI handler
-    # accepts with this warning on every static file; the files are small and cached.
+    # WhiteNoise (static files) and the CSV export stream through synchronous iterators,
+    # which Django's ASGI handler consumes correctly but warns about on every response.
     warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous")
     from clientela.asgi import application
 
