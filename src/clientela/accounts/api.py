@@ -55,7 +55,7 @@ def create_token(request: HttpRequest, payload: TokenIn):
 
 
 @router.delete(
-    "/tokens/{int:token_id}",
+    "/tokens/{token_id}",
     response={204: None, **error_responses(404)},
     summary="Revoke one of my tokens",
 )

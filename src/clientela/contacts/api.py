@@ -61,6 +61,9 @@ from .schemas import (
 
 router = Router(tags=["contacts"])
 
+# Fixed paths (export.csv, bulk) are declared before "/contacts/{contact_id}" so that they win;
+# ids stay plain path segments so a malformed one is a JSON 422, not an HTML 404.
+
 ContactId = Path(..., ge=1, le=MAX_ID, description="Contact id.")
 
 
@@ -118,6 +121,25 @@ def export_contacts(request: HttpRequest, filters: Query[ContactFilter]):
 
 
 @router.post(
+    "/contacts/bulk",
+    response={200: BulkOut, **error_responses(400, 403)},
+    summary="Act on many contacts at once",
+)
+def bulk_action(request: HttpRequest, payload: BulkIn) -> dict:
+    """All or nothing: if any contact is out of reach or any input is bad, nothing changes."""
+    user, ids = request.user, payload.ids
+    if payload.action == "tag":
+        count = services.bulk_add_tags(user, ids, payload.tags)
+    elif payload.action == "assign_manager":
+        count = services.bulk_assign_manager(user, ids, payload.manager_id)
+    elif payload.action == "set_type":
+        count = services.bulk_set_type(user, ids, payload.contact_type_id)
+    else:
+        count = services.bulk_delete(user, ids)
+    return {"action": payload.action, "count": count}
+
+
+@router.post(
     "/contacts",
     response={201: ContactOut, **error_responses(400)},
     summary="Create a contact",
@@ -129,7 +151,7 @@ def create_contact(request: HttpRequest, response: HttpResponse, payload: Contac
 
 
 @router.get(
-    "/contacts/{int:contact_id}",
+    "/contacts/{contact_id}",
     response={200: ContactOut, **error_responses(404)},
     summary="Read a contact",
 )
@@ -144,7 +166,7 @@ def read_contact(request: HttpRequest, response: HttpResponse, contact_id: int =
 
 
 @router.patch(
-    "/contacts/{int:contact_id}",
+    "/contacts/{contact_id}",
     response={200: ContactOut, **error_responses(400, 403, 404, 409, 412)},
     summary="Update a contact",
 )
@@ -164,7 +186,7 @@ def update_contact(
 
 
 @router.delete(
-    "/contacts/{int:contact_id}",
+    "/contacts/{contact_id}",
     response={204: None, **error_responses(403, 404, 409)},
     summary="Delete a contact",
 )
@@ -175,7 +197,7 @@ def delete_contact(request: HttpRequest, contact_id: int = ContactId):
 
 
 @router.put(
-    "/contacts/{int:contact_id}/photo",
+    "/contacts/{contact_id}/photo",
     response={200: ContactOut, **error_responses(400, 403, 404, 409, 412)},
     summary="Upload a contact's photo",
 )
@@ -193,7 +215,7 @@ def set_photo(
 
 
 @router.delete(
-    "/contacts/{int:contact_id}/photo",
+    "/contacts/{contact_id}/photo",
     response={200: ContactOut, **error_responses(403, 404, 409, 412)},
     summary="Remove a contact's photo",
 )
@@ -205,7 +227,7 @@ def remove_photo(request: HttpRequest, response: HttpResponse, contact_id: int =
 
 
 @router.get(
-    "/contacts/{int:contact_id}/history",
+    "/contacts/{contact_id}/history",
     response={200: PageOut[HistoryEntryOut], **error_responses(404)},
     summary="A contact's change history",
 )
@@ -217,7 +239,7 @@ def contact_history(
 
 
 @router.get(
-    "/contacts/{int:contact_id}/people",
+    "/contacts/{contact_id}/people",
     response={200: PageOut[PersonRowOut], **error_responses(404)},
     summary="The people of a company",
 )
@@ -227,25 +249,6 @@ def contact_people(
     company = _visible_contact(request, contact_id)
     people = people_of(request.user, company).only(*PersonRowOut.model_fields)
     return page_out(paginate(people, page.offset, page.limit))
-
-
-@router.post(
-    "/contacts/bulk",
-    response={200: BulkOut, **error_responses(400, 403)},
-    summary="Act on many contacts at once",
-)
-def bulk_action(request: HttpRequest, payload: BulkIn) -> dict:
-    """All or nothing: if any contact is out of reach or any input is bad, nothing changes."""
-    user, ids = request.user, payload.ids
-    if payload.action == "tag":
-        count = services.bulk_add_tags(user, ids, payload.tags)
-    elif payload.action == "assign_manager":
-        count = services.bulk_assign_manager(user, ids, payload.manager_id)
-    elif payload.action == "set_type":
-        count = services.bulk_set_type(user, ids, payload.contact_type_id)
-    else:
-        count = services.bulk_delete(user, ids)
-    return {"action": payload.action, "count": count}
 
 
 # --- customers, suppliers, leads -------------------------------------------------------------
@@ -293,7 +296,7 @@ def create_supplier(request: HttpRequest, response: HttpResponse, payload: Suppl
 
 
 def _register_role_endpoints(name: str, model, out_schema):
-    path = f"/contacts/{{int:contact_id}}/{name}"
+    path = f"/contacts/{{contact_id}}/{name}"
 
     @router.get(
         path,
@@ -341,7 +344,7 @@ _register_role_endpoints("supplier", Supplier, SupplierOut)
 
 
 @router.post(
-    "/contacts/{int:contact_id}/customer/primary-contact",
+    "/contacts/{contact_id}/customer/primary-contact",
     response={200: CustomerOut, **error_responses(400, 403, 404)},
     summary="Make one of a customer's people its primary contact",
 )
@@ -354,7 +357,7 @@ def set_primary_contact(
 
 
 @router.post(
-    "/contacts/{int:contact_id}/convert-lead",
+    "/contacts/{contact_id}/convert-lead",
     response={201: CustomerOut, **error_responses(400, 403, 404)},
     summary="Convert a lead into a customer",
 )
@@ -388,7 +391,7 @@ def _register_admin_list(slug: str):
     in_schema, patch_schema, out_schema = ADMIN_LIST_SCHEMAS[slug]
     model = LIST_MODELS[slug]
     snake = slug.replace("-", "_")
-    item_path = f"/{slug}/{{int:item_id}}"
+    item_path = f"/{slug}/{{item_id}}"
     ItemId = Path(..., ge=1, le=MAX_ID)
 
     def item(item_id: int):
@@ -437,7 +440,10 @@ def _register_admin_list(slug: str):
         tags=["settings"],
     )
     def update_item(request: HttpRequest, payload: patch_schema, item_id: int = ItemId):
-        return save(request, item(item_id), payload.model_dump(exclude_unset=True))
+        # A field sent as null is left as it is: none of these may be empty.
+        return save(
+            request, item(item_id), payload.model_dump(exclude_unset=True, exclude_none=True)
+        )
 
     @router.delete(
         item_path,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from clientela.accounts.services import user_for_token
 from clientela.core.errors import ConflictError, ProtectedError, validation_messages
@@ -40,8 +40,9 @@ class ErrorOut(Schema):
 
 
 def error_responses(*codes: int) -> dict[int, type[ErrorOut]]:
-    """The error answers an operation documents: always 401 and 422, plus `codes`."""
-    return {code: ErrorOut for code in sorted({401, 422, *codes})}
+    """The error answers an operation documents: always 401, 403 (CSRF of a browser session,
+    or not allowed) and 422, plus `codes`."""
+    return {code: ErrorOut for code in sorted({401, 403, 422, *codes})}
 
 
 ItemT = TypeVar("ItemT")
@@ -93,11 +94,21 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class BrowserSessionAuth(SessionAuth):
+    """The browser's session, with CSRF checked for a logged-in session only: a request with
+    no session (say, with a revoked token) is unauthenticated, 401, not a CSRF failure."""
+
+    def _get_key(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+
 api = NinjaAPI(
     title="Clientela API",
     version="1",
     description="The Clientela CRM. Authenticate with a personal token: `Authorization: Bearer …`.",
-    auth=[TokenAuth(), django_auth],
+    auth=[TokenAuth(), BrowserSessionAuth()],
     urls_namespace="api",
 )
 

@@ -83,8 +83,16 @@ def test_session_auth_works_and_needs_csrf_for_writes(user):
         {"first_name": "A", "last_name": "B"},
         content_type="application/json",
     )
-    assert response.status_code in (401, 403)
+    assert response.status_code == 403
     assert not Contact.objects.exists()
+
+
+def test_a_write_without_session_or_token_is_401_not_a_csrf_failure(db):
+    client = Client(enforce_csrf_checks=True, headers={"Authorization": "Bearer clt_revoked"})
+    response = client.post(
+        f"{API}/contacts", {"first_name": "A", "last_name": "B"}, content_type="application/json"
+    )
+    assert response.status_code == 401
 
 
 # --- create --------------------------------------------------------------------------------
