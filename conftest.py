@@ -1,10 +1,6 @@
 """Fixtures shared by every test: users of each role and a world built through services."""
 
-import os
-
 import pytest
-
-os.environ.setdefault("CLIENTELA_VAR_DIR", os.path.join(os.path.dirname(__file__), "var", "test"))
 
 
 @pytest.fixture(autouse=True)
@@ -13,7 +9,26 @@ def _fast_hashing_and_media(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.HUEY = {**settings.HUEY, "immediate": True}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_run_in_process():
+    """Tasks queued by a test run at once, in memory, instead of landing in the real queue.
+
+    Tests of the worker itself build a queue of their own."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = False
+
+
+@pytest.fixture
+def client():
+    """A test client whose browser asks for English, as the assertions are in English."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture
@@ -28,6 +43,8 @@ def make_user(db):
         extra.setdefault("email", f"{role}{n}@example.com")
         extra.setdefault("first_name", role.capitalize())
         extra.setdefault("last_name", f"N{n}")
+        # Tests assert English text; those about Spanish ask for it.
+        extra.setdefault("language", "en")
         return User.objects.create_user(password="s3cret-Pass!", role=role, **extra)
 
     return make

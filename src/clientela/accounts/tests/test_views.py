@@ -121,6 +121,8 @@ def test_profile_requires_login(client, db):
 
 
 def test_profile_saves_names_and_switches_language_at_once(client, user):
+    user.language = "es"
+    user.save(update_fields=["language"])
     log_in(client, user.email)
     assert client.session["clientela_language"] == "es"
     response = client.post(
@@ -142,7 +144,7 @@ def test_profile_refuses_an_unknown_language(client, user):
     assert response.status_code == 400
     assert 'data-field-error="language"' in response.content.decode()
     user.refresh_from_db()
-    assert user.language == "es"
+    assert user.language == "en"
 
 
 def test_profile_password_change_keeps_the_session_and_checks_the_old_one(client, user):
