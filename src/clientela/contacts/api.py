@@ -4,8 +4,7 @@ Reads go through `queries` and the access querysets, so a contact out of the cal
 answers 404 exactly like a missing one; writes the caller may not make answer 403."""
 
 from django.contrib.contenttypes.models import ContentType
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import File, Path, Query, Router, Status, UploadedFile
 
 from clientela.core.access import Action, get_for_user_or_404
@@ -23,7 +22,7 @@ from clientela.core.models import CustomField, Tag
 from clientela.core.pagination import paginate
 
 from . import services
-from .exports import stream_contacts_csv
+from .exports import contacts_csv_response
 from .filters import ContactFilter
 from .models import Contact, Customer, Supplier
 from .queries import contact_detail, contact_list, people_of
@@ -112,12 +111,7 @@ def list_contacts(
 )
 def export_contacts(request: HttpRequest, filters: Query[ContactFilter]):
     """The same filters as the list; only contacts the caller may see."""
-    response = StreamingHttpResponse(
-        stream_contacts_csv(request.user, filters), content_type="text/csv; charset=utf-8"
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="contacts-{stamp}.csv"'
-    return response
+    return contacts_csv_response(request, filters)
 
 
 @router.post(

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from PIL import Image
 
-from clientela.accounts.services import set_team
+from clientela.accounts.services import create_api_token, set_team
 from clientela.contacts import services
 from clientela.contacts.models import Contact, ContactType, Customer, Interest, Source, Temperature
 from clientela.core.access import AccessLevel
@@ -760,3 +760,28 @@ class TestContactTypeApiCrud(ApiCrudSuite):
 
     def create_record(self, actor, n):
         return services.save_list_item(actor, ContactType, None, {"name": f"Type {n:03d}"})
+
+
+def test_export_streams_in_batches_under_asgi(user, monkeypatch):
+    """Under ASGI the export is an asynchronous stream, never read whole into memory first."""
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    from clientela.contacts import exports
+
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
+    for i in range(5):
+        person(user, f"A{i}", "Sync")
+    _, raw = create_api_token(user, "asgi")
+
+    async def fetch():
+        response = await AsyncClient().get(
+            f"{API}/contacts/export.csv", headers={"Authorization": f"Bearer {raw}"}
+        )
+        assert response.status_code == 200 and response.is_async
+        return [part async for part in response.streaming_content]
+
+    parts = async_to_sync(fetch)()
+    text = b"".join(parts).decode("utf-8-sig")
+    assert len(parts) > 1
+    assert len(list(csv.reader(io.StringIO(text)))) == 6
