@@ -352,6 +352,8 @@ def update_contact(
         errors["kind"] = [_("A person who belongs to a company cannot become a company.")]
     if contact.kind == Contact.Kind.PERSON and contact.people.exists():
         errors["kind"] = [_("A company with people cannot become a person.")]
+    if data.get("is_lead") and Customer.objects.filter(contact=contact).exists():
+        errors["is_lead"] = [_("A customer cannot be a lead.")]
     if errors:
         raise ValidationError(errors)
     _save_rows(contact, rows)

@@ -785,3 +785,12 @@ def test_export_streams_in_batches_under_asgi(user, monkeypatch):
     text = b"".join(parts).decode("utf-8-sig")
     assert len(parts) > 1
     assert len(list(csv.reader(io.StringIO(text)))) == 6
+
+
+def test_a_customer_cannot_be_made_a_lead(ana, user):
+    acme = company(user)
+    services.make_customer(user, acme)
+    response = ana.patch(f"{API}/contacts/{acme.pk}", {"is_lead": True})
+    assert response.status_code == 400 and "is_lead" in response.json()["errors"]
+    acme.refresh_from_db()
+    assert not acme.is_lead
