@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import File, Path, Query, Router, Status, UploadedFile
 
+from clientela.core import services as platform_services
 from clientela.core.access import Action, get_for_user_or_404
 from clientela.core.api import (
     MAX_ID,
@@ -392,9 +393,18 @@ def _register_admin_list(slug: str):
         return _list_item_or_404(_list_queryset(slug), item_id)
 
     def save(request, instance, data: dict):
-        if slug == "custom-fields" and instance is None:
-            data["content_type"] = ContentType.objects.get_for_model(Contact)
+        if slug == "tags":
+            return platform_services.save_tag(request.user, instance, data)
+        if slug == "custom-fields":
+            return platform_services.save_custom_field(request.user, Contact, instance, data)
         return services.save_list_item(request.user, model, instance, data)
+
+    def delete(request, instance):
+        if slug == "tags":
+            return platform_services.delete_tag(request.user, instance)
+        if slug == "custom-fields":
+            return platform_services.delete_custom_field(request.user, instance)
+        return services.delete_list_item(request.user, instance)
 
     @router.get(
         f"/{slug}",
@@ -447,7 +457,7 @@ def _register_admin_list(slug: str):
         tags=["settings"],
     )
     def delete_item(request: HttpRequest, item_id: int = ItemId):
-        services.delete_list_item(request.user, item(item_id))
+        delete(request, item(item_id))
         return Status(204, None)
 
 

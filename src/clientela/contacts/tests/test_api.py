@@ -794,3 +794,12 @@ def test_a_customer_cannot_be_made_a_lead(ana, user):
     assert response.status_code == 400 and "is_lead" in response.json()["errors"]
     acme.refresh_from_db()
     assert not acme.is_lead
+
+
+def test_custom_field_definitions_are_checked_by_their_service(admin):
+    response = admin.post(
+        f"{API}/custom-fields", {"key": "size", "label": "Size", "field_type": "choice"}
+    )
+    assert response.status_code == 400 and "choices" in response.json()["errors"]
+    clash = admin.post(f"{API}/tags", {"name": "VIP"}), admin.post(f"{API}/tags", {"name": "vip"})
+    assert clash[0].status_code == 201 and clash[1].status_code == 400
