@@ -229,8 +229,13 @@ def remove_photo(request: HttpRequest, response: HttpResponse, contact_id: int =
 def contact_history(
     request: HttpRequest, page: Query[PageParams], contact_id: int = ContactId
 ) -> dict:
+    """The contact's changes and those of its customer and supplier roles, newest first."""
     contact = _visible_contact(request, contact_id)
-    return page_out(paginate(history_of(contact), page.offset, page.limit))
+    entries = history_of(contact)
+    for model in (Customer, Supplier):
+        for role in model.objects.filter(contact=contact):
+            entries = entries | history_of(role)
+    return page_out(paginate(entries.order_by("-at", "-id"), page.offset, page.limit))
 
 
 @router.get(

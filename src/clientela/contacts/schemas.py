@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any, Literal
 
+from django.contrib.contenttypes.models import ContentType
 from ninja import Field, Schema
 
 from clientela.core.api import MAX_VERSION, RecordId, text
@@ -361,10 +362,15 @@ class ChangeOut(Schema):
 
 class HistoryEntryOut(Schema):
     id: int
+    record: str = Field(description="What changed: contact, customer or supplier.")
     action: str
     actor: UserRef | None
     at: datetime
     changes: list[ChangeOut]
+
+    @staticmethod
+    def resolve_record(entry) -> str:
+        return ContentType.objects.get_for_id(entry.content_type_id).model
 
     @staticmethod
     def resolve_changes(entry):

@@ -61,6 +61,8 @@ def test_openapi_and_docs_are_served(client, db):
     assert {f"{API}/contacts", f"{API}/contacts/{{contact_id}}", f"{API}/tokens"} <= set(paths)
     docs = client.get(f"{API}/docs")
     assert docs.status_code == 200 and b"openapi.json" in docs.content
+    # Served from our own static files: a self-hosted install may have no internet access.
+    assert b"swagger-ui-bundle.js" in docs.content and b"cdn." not in docs.content
 
 
 def test_anonymous_gets_401(db):
@@ -462,6 +464,12 @@ def test_history_lists_the_changes(ana, user):
     assert [entry["action"] for entry in body["items"]] == ["update", "create"]
     assert {"field": "position", "before": "", "after": "CEO"} in body["items"][0]["changes"]
     assert body["items"][0]["actor"]["name"] == "Ana García"
+    ana.post(f"{API}/contacts/{contact.pk}/customer", {"code": "C-HIST"})
+    body = ana.get(f"{API}/contacts/{contact.pk}/history").json()
+    assert [(e["record"], e["action"]) for e in body["items"]][:2] == [
+        ("customer", "create"),
+        ("contact", "update"),
+    ]
 
 
 def test_people_of_a_company_only_visible_ones(ana, user, other_user):
