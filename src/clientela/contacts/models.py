@@ -103,6 +103,15 @@ class Contact(BaseRecord, AccessControlled):
             ),
         ]
 
+    # Columns the service derives from others: their change shows in the fields they come from.
+    changelog_exclude = (
+        *BaseRecord.changelog_exclude,
+        "display_name",
+        "search_text",
+        "primary_email",
+        "primary_phone",
+    )
+
     def __str__(self):
         return self.display_name
 

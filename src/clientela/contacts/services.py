@@ -334,7 +334,7 @@ def update_contact(
     ):
         raise PermissionDenied(_("Only the contact's managers can change who has access."))
     before = snapshot(contact)
-    old_company_id = contact.company_id
+    old_company_id, old_name = contact.company_id, contact.display_name
     old_managers = set(contact.managers.values_list("pk", flat=True))
     old_shared = set(contact.shared_users.values_list("pk", flat=True))
     errors: dict = {}
@@ -367,11 +367,8 @@ def update_contact(
         and f.name not in ("created_at", "created_by", "version", "updated_at", "photo")
     ]
     bump_version(contact, expected_version, fields)
-    if (
-        "display_name" in before
-        and before["display_name"] != contact.display_name
-        and contact.is_company
-    ):
+    if contact.is_company and old_name != contact.display_name:
+        # People are found by their company's name too.
         for person in contact.people.all():
             if _refresh_denormalised(person):
                 person.save(update_fields=["search_text"])

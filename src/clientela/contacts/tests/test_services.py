@@ -98,3 +98,19 @@ def test_invalid_rows_name_the_field_and_write_nothing(user):
         person(user, emails=[{"email": "ok@example.com"}, {"email": "nope"}])
     assert "emails.1.email" in exc.value.message_dict
     assert Contact.objects.count() == 0
+
+
+def test_renaming_a_company_keeps_its_people_searchable_by_the_new_name(user):
+    company = services.create_contact(user, {"kind": "company", "company_name": "Acme SL"})
+    employee = person(user, company_id=company.pk)
+    services.update_contact(user, company, {"company_name": "Zeta Industrias"})
+    employee.refresh_from_db()
+    assert "zeta industrias" in employee.search_text and "acme" not in employee.search_text
+
+
+def test_history_leaves_out_derived_columns(user):
+    contact = person(user)
+    services.update_contact(user, contact, {"first_name": "Lucas"})
+    entry = ChangeLogEntry.objects.get(object_id=contact.pk, action="update")
+    changed = {name for name, _before, _after in entry.changed_fields()}
+    assert changed == {"first_name"}
