@@ -97,8 +97,9 @@ def _role_data(payload: RoleIn | None) -> dict:
 def list_contacts(
     request: HttpRequest, filters: Query[ContactFilter], page: Query[PageParams]
 ) -> dict:
-    """The contacts the caller may see, filtered and sorted; the count stops at a cap."""
-    result = paginate(contact_list(request.user, filters), page.offset, page.limit)
+    """The contacts the caller may see, filtered and sorted. Follow `next_offset` to page on;
+    ask `count=true` for the number of matches (it stops at a cap)."""
+    result = paginate(contact_list(request.user, filters), page.offset, page.limit, page.count)
     return page_out(result)
 
 
@@ -235,7 +236,7 @@ def contact_history(
     for model in (Customer, Supplier):
         for role in model.objects.filter(contact=contact):
             entries = entries | history_of(role)
-    return page_out(paginate(entries.order_by("-at", "-id"), page.offset, page.limit))
+    return page_out(paginate(entries.order_by("-at", "-id"), page.offset, page.limit, page.count))
 
 
 @router.get(
@@ -248,7 +249,7 @@ def contact_people(
 ) -> dict:
     company = _visible_contact(request, contact_id)
     people = people_of(request.user, company).only(*PersonRowOut.model_fields)
-    return page_out(paginate(people, page.offset, page.limit))
+    return page_out(paginate(people, page.offset, page.limit, page.count))
 
 
 # --- customers, suppliers, leads -------------------------------------------------------------

@@ -50,21 +50,29 @@ ItemT = TypeVar("ItemT")
 
 class PageOut(Schema, Generic[ItemT]):
     items: list[ItemT]
-    count: int = Field(description="Number of matching records, up to the cap.")
-    count_is_capped: bool = Field(description="True when there are more than `count` records.")
+    count: int | None = Field(
+        description="Number of matching records, up to the cap; null unless `count=true` was asked."
+    )
+    count_is_capped: bool | None = Field(
+        description="True when there are more than `count` records; null unless counted."
+    )
     next_offset: int | None = Field(description="Offset of the next page; null on the last page.")
 
 
 class PageParams(Schema):
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=10_000_000)
+    # Counting thousands of matches costs more than fetching a page, so it is asked for.
+    count: bool = Field(
+        False, description="Also count the matching records (up to 10,000). Slower on big results."
+    )
 
 
 def page_out(page: Page, items=None) -> dict:
     return {
         "items": page.items if items is None else items,
-        "count": page.count,
-        "count_is_capped": page.count_is_capped,
+        "count": page.count if page.counted else None,
+        "count_is_capped": page.count_is_capped if page.counted else None,
         "next_offset": page.next_offset if page.has_next else None,
     }
 

@@ -13,6 +13,7 @@ class Page:
     has_next: bool
     count: int
     count_is_capped: bool
+    counted: bool = True
 
     @property
     def has_previous(self) -> bool:
@@ -57,4 +58,5 @@ def paginate(queryset, offset: int = 0, limit: int = 50, with_count: bool = True
         has_next=len(rows) > limit,
         count=count,
         count_is_capped=capped,
+        counted=with_count,
     )
