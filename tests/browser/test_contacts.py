@@ -131,3 +131,14 @@ def test_pages_speak_spanish(new_page, user):
     page.goto("/contacts/companies/")
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.locator("#contact-table")).to_contain_text("Acme")
+
+
+def test_a_long_list_shows_its_rows_then_its_total(logged_in_page, user):
+    for i in range(52):
+        services.create_contact(
+            user, {"kind": "person", "first_name": f"P{i:02d}", "last_name": "Lista"}
+        )
+    page = logged_in_page
+    page.goto("/contacts/")
+    expect(page.locator("#contact-table tbody tr")).to_have_count(50)
+    expect(page.locator("#page-range")).to_contain_text("1–50 of 52")

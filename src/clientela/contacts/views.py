@@ -25,7 +25,7 @@ from clientela.core.changelog import history_of
 from clientela.core.custom_fields import definitions_for
 from clientela.core.errors import ConflictError, ProtectedError, validation_messages
 from clientela.core.models import ChangeLogEntry, CustomField
-from clientela.core.pagination import paginate
+from clientela.core.pagination import capped_count, paginate
 
 from . import services
 from .filters import ContactFilter
@@ -108,7 +108,11 @@ def contact_list(request, section="contacts"):
     for key, value in listing.preset.items():
         params[key] = value
     filters, filter_errors = ContactFilter.from_query(params)
-    page = paginate(list_contacts(request.user, filters), _offset(request))
+    if _is_htmx_swap_of(request, "page-total"):
+        # The total of a long list arrives after the rows, so the rows never wait for it.
+        count, capped = capped_count(list_contacts(request.user, filters))
+        return render(request, "contacts/_page_total.html", {"count": count, "capped": capped})
+    page = paginate(list_contacts(request.user, filters), _offset(request), with_count=False)
     filter_form = ContactFilterForm(request.GET or None, preset=listing.preset)
     own_filters = {k for k in filters.active() if k not in listing.preset}
     context = {

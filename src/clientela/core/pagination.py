@@ -48,15 +48,24 @@ def capped_count(queryset, cap: int = COUNT_CAP) -> tuple[int, bool]:
 
 
 def paginate(queryset, offset: int = 0, limit: int = 50, with_count: bool = True) -> Page:
+    """One page of `queryset`. Without `with_count`, the count is still known, for free,
+    when this page reaches the end of the results (and the page was not past the end)."""
     offset, limit = max(int(offset), 0), max(min(int(limit), 200), 1)
     rows = list(queryset[offset : offset + limit + 1])
-    count, capped = capped_count(queryset) if with_count else (0, False)
+    has_next = len(rows) > limit
+    counted = with_count or (not has_next and (bool(rows) or offset == 0))
+    if with_count:
+        count, capped = capped_count(queryset)
+    elif counted:
+        count, capped = offset + len(rows), False
+    else:
+        count, capped = 0, False
     return Page(
         items=rows[:limit],
         offset=offset,
         limit=limit,
-        has_next=len(rows) > limit,
+        has_next=has_next,
         count=count,
         count_is_capped=capped,
-        counted=with_count,
+        counted=counted,
     )
