@@ -97,7 +97,7 @@ def _row(contact) -> list[str]:
         contact.contact_type.name if contact.contact_type_id else "",
         contact.temperature.name if contact.temperature_id else "",
         contact.source.name if contact.source_id else "",
-        ", ".join(tag.name for tag in contact.tags.all()),
+        ", ".join(tag.name for tag in contact.tag_list),
         contact.currency,
         contact.get_access_display(),
         _("yes") if contact.is_lead else _("no"),

@@ -245,7 +245,7 @@ class ContactRowOut(Schema):
 
     @staticmethod
     def resolve_tags(contact):
-        return list(contact.tags.all())
+        return contact.tag_list
 
     @staticmethod
     def resolve_customer_code(contact) -> str | None:
