@@ -100,7 +100,7 @@ def list_contacts(
     """The contacts the caller may see, filtered and sorted. Follow `next_offset` to page on;
     ask `count=true` for the number of matches (it stops at a cap)."""
     result = paginate(contact_list(request.user, filters), page.offset, page.limit, page.count)
-    return page_out(result)
+    return page_out(result, [ContactRowOut.row(contact) for contact in result.items])
 
 
 @router.get(
