@@ -496,13 +496,11 @@ def ascii_slug(text: str) -> str:
     return "".join(c for c in plain.lower() if c.isalnum())
 
 
-def search_text_of(display_name, company_name, is_company, company_display, emails, phones):
+def search_text_of(display_name, emails, phones):
     """Mirror of `contacts.services._refresh_denormalised` (checked by --verify)."""
     return " ".join(
         [
             display_name,
-            company_name if is_company else "",
-            company_display,
             *emails,
             *phones,
             *["".join(c for c in p if c.isdigit()) for p in phones],
@@ -695,7 +693,7 @@ class ContactFactory:
                 last,
                 company_name,
                 display,
-                search_text_of(display, company_name, is_company, company_display, emails, phones),
+                search_text_of(display, emails, phones),
                 position,
                 "",
                 "",

@@ -36,7 +36,6 @@ EXPORT_FIELDS = (
     "contact_type__name",
     "temperature__name",
     "source__name",
-    "company__display_name",
     "customer__code",
     "supplier__code",
 )
@@ -90,7 +89,7 @@ def _row(contact) -> list[str]:
         contact.first_name,
         contact.last_name,
         contact.company_name,
-        contact.company.display_name if contact.company_id else "",
+        contact.company.display_name if contact.company else "",
         contact.position,
         contact.primary_email,
         contact.primary_phone,

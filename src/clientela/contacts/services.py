@@ -194,17 +194,15 @@ def _refresh_denormalised(contact: Contact) -> list[str]:
     """Recompute the name, primary email/phone and search text; return the changed fields."""
     emails = list(contact.emails.values_list("email", flat=True)) if contact.pk else []
     phones = list(contact.phones.values_list("number", flat=True)) if contact.pk else []
-    company = contact.company.display_name if contact.company_id else ""
     values = {
         "display_name": contact.compute_display_name(),
         "primary_email": emails[0] if emails else "",
         "primary_phone": phones[0] if phones else "",
     }
+    # A person's company is left out: it may be a company the searcher may not see.
     values["search_text"] = " ".join(
         [
             values["display_name"],
-            contact.company_name if contact.is_company else "",
-            company,
             *emails,
             *phones,
             *["".join(c for c in p if c.isdigit()) for p in phones],
@@ -334,7 +332,7 @@ def update_contact(
     ):
         raise PermissionDenied(_("Only the contact's managers can change who has access."))
     before = snapshot(contact)
-    old_company_id, old_name = contact.company_id, contact.display_name
+    old_company_id = contact.company_id
     old_managers = set(contact.managers.values_list("pk", flat=True))
     old_shared = set(contact.shared_users.values_list("pk", flat=True))
     errors: dict = {}
@@ -367,11 +365,6 @@ def update_contact(
         and f.name not in ("created_at", "created_by", "version", "updated_at", "photo")
     ]
     bump_version(contact, expected_version, fields)
-    if contact.is_company and old_name != contact.display_name:
-        # People are found by their company's name too.
-        for person in contact.people.all():
-            if _refresh_denormalised(person):
-                person.save(update_fields=["search_text"])
     if old_company_id != contact.company_id:
         for company in Contact.objects.filter(pk__in=[old_company_id, contact.company_id]):
             ensure_primary_contact(company)
