@@ -34,9 +34,9 @@ def _schedule_delivery(pk: int):
     deliver_email(pk)
 
 
-# While an email is pending, `sent_at` holds when a worker claimed it. The on-commit task and
-# the minute sweep can pick the same email at once; the second one leaves it alone until the
-# claim is older than CLAIM_LEASE, so only an email whose worker died is tried again.
+# The on-commit task and the minute sweep can pick the same email at once; the second one
+# leaves it alone until the claim is older than CLAIM_LEASE, so only an email whose worker
+# died is tried again.
 CLAIM_LEASE = timedelta(minutes=5)
 
 
@@ -45,8 +45,8 @@ def deliver(message: OutboxEmail) -> bool:
     now = timezone.now()
     claimed = (
         OutboxEmail.objects.filter(pk=message.pk, status=OutboxEmail.Status.PENDING)
-        .filter(Q(sent_at__isnull=True) | Q(sent_at__lt=now - CLAIM_LEASE))
-        .update(attempts=F("attempts") + 1, sent_at=now)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE))
+        .update(attempts=F("attempts") + 1, claimed_at=now)
     )
     if not claimed:
         return False
@@ -62,7 +62,7 @@ def deliver(message: OutboxEmail) -> bool:
             else OutboxEmail.Status.PENDING
         )
         OutboxEmail.objects.filter(pk=message.pk).update(
-            status=status, last_error=str(exc)[:2000], sent_at=None
+            status=status, last_error=str(exc)[:2000], claimed_at=None
         )
         raise
     OutboxEmail.objects.filter(pk=message.pk).update(

@@ -181,7 +181,7 @@ def test_smtp_failure_leaves_the_email_pending_with_the_error_then_a_retry_deliv
         wait_until(first_attempt_failed)
     outbox.refresh_from_db()
     assert outbox.status == OutboxEmail.Status.PENDING
-    assert outbox.sent_at is None
+    assert outbox.sent_at is None and outbox.claimed_at is None
     assert "refused" in outbox.last_error.lower() or "errno" in outbox.last_error.lower()
 
     with SmtpServer(port) as smtp, running_consumer(queue, periodic=False):
