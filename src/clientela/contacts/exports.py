@@ -33,11 +33,7 @@ EXPORT_FIELDS = (
     "access",
     "is_lead",
     "created_at",
-    "contact_type__name",
-    "temperature__name",
     "source__name",
-    "customer__code",
-    "supplier__code",
 )
 
 # A phone number such as "+34 600 11 22 33" may start with "+" without being a formula.
@@ -80,8 +76,6 @@ def _safe(value) -> str:
 
 
 def _row(contact) -> list[str]:
-    customer = getattr(contact, "customer", None)
-    supplier = getattr(contact, "supplier", None)
     values = [
         contact.pk,
         contact.get_kind_display(),
@@ -93,15 +87,15 @@ def _row(contact) -> list[str]:
         contact.position,
         contact.primary_email,
         contact.primary_phone,
-        contact.contact_type.name if contact.contact_type_id else "",
-        contact.temperature.name if contact.temperature_id else "",
+        contact.type_name or "",
+        contact.temperature_name or "",
         contact.source.name if contact.source_id else "",
         ", ".join(tag.name for tag in contact.tag_list),
         contact.currency,
         contact.get_access_display(),
         _("yes") if contact.is_lead else _("no"),
-        customer.code if customer else "",
-        supplier.code if supplier else "",
+        contact.customer_code or "",
+        contact.supplier_code or "",
         contact.created_at.date().isoformat(),
     ]
     return [_safe(value) for value in values]

@@ -242,8 +242,6 @@ class ContactRowOut(PlainOut):
     @staticmethod
     def row(contact) -> dict:
         """What the row shows of a contact loaded by `queries.contact_list`."""
-        customer = getattr(contact, "customer", None)
-        supplier = getattr(contact, "supplier", None)
         return {
             "id": contact.pk,
             "kind": contact.kind,
@@ -254,12 +252,18 @@ class ContactRowOut(PlainOut):
             "access": contact.access,
             "is_lead": contact.is_lead,
             "photo_url": contact.photo.url if contact.photo else None,
-            "contact_type": contact.contact_type,
-            "temperature": contact.temperature,
+            "contact_type": contact.contact_type_id
+            and {"id": contact.contact_type_id, "name": contact.type_name},
+            "temperature": contact.temperature_id
+            and {
+                "id": contact.temperature_id,
+                "name": contact.temperature_name,
+                "color": contact.temperature_color,
+            },
             "company": contact.company,
             "tags": contact.tag_list,
-            "customer_code": customer.code if customer else None,
-            "supplier_code": supplier.code if supplier else None,
+            "customer_code": contact.customer_code,
+            "supplier_code": contact.supplier_code,
             "created_at": contact.created_at,
             "version": contact.version,
         }
