@@ -142,3 +142,20 @@ def test_a_long_list_shows_its_rows_then_its_total(logged_in_page, user):
     page.goto("/contacts/")
     expect(page.locator("#contact-table tbody tr")).to_have_count(50)
     expect(page.locator("#page-range")).to_contain_text("1–50 of 52")
+
+
+def test_on_a_phone_the_menu_opens_from_the_top_bar(new_page, user):
+    user.language = "en"
+    user.save(update_fields=["language"])
+    page = new_page(user)
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto("/contacts/")
+    sidebar = page.locator("#app-sidebar")
+    assert sidebar.bounding_box()["x"] < 0  # off screen
+    page.click("#menu-toggle")
+    page.wait_for_function("document.getElementById('app-sidebar').getBoundingClientRect().x >= 0")
+    expect(sidebar.get_by_role("link", name="Leads")).to_be_visible()
+    page.mouse.click(370, 600)  # outside the open menu
+    page.wait_for_function(
+        "document.getElementById('app-sidebar').getBoundingClientRect().right <= 0"
+    )

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clientela.core.access import AccessLevel, AccessQuerySet
 
@@ -76,7 +77,7 @@ class AdminList(models.Model):
     """An admin-edited list of choices (contact types, sources, temperature levels…)."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("sort order", "position"), default=0)
 
     class Meta:
         abstract = True
@@ -103,7 +104,7 @@ class CustomField(models.Model):
     field_type = models.CharField(_("type"), max_length=10, choices=FieldType.choices)
     choices = models.JSONField(_("choices"), default=list, blank=True)
     required = models.BooleanField(_("required"), default=False)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("sort order", "position"), default=0)
 
     class Meta:
         ordering = ["position", "label"]

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from clientela.accounts.forms import BootstrapFormMixin, style_widgets
@@ -278,7 +279,9 @@ class CustomFieldForm(BootstrapFormMixin, forms.Form):
         help_text=_("For a choice field: one choice per line."),
     )
     required = forms.BooleanField(label=_("Required"), required=False)
-    position = forms.IntegerField(label=_("Position"), min_value=0, initial=0)
+    position = forms.IntegerField(
+        label=pgettext_lazy("sort order", "Position"), min_value=0, initial=0
+    )
 
     def __init__(self, *args, editing: CustomField | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -58,3 +58,17 @@ document.addEventListener("click", (event) => {
     row.hidden = true;
   }
 });
+
+// The main menu on narrow screens: the top bar's button opens it, a click outside closes it.
+document.addEventListener("click", (event) => {
+  const shell = document.querySelector(".app-shell");
+  const toggle = document.getElementById("menu-toggle");
+  if (!shell || !toggle) return;
+  if (event.target.closest("#menu-toggle")) {
+    const open = shell.classList.toggle("menu-open");
+    toggle.setAttribute("aria-expanded", String(open));
+  } else if (shell.classList.contains("menu-open") && !event.target.closest("#app-sidebar")) {
+    shell.classList.remove("menu-open");
+    toggle.setAttribute("aria-expanded", "false");
+  }
+});
