@@ -165,7 +165,9 @@ def cmd_demo(args) -> int:
     summary = load_demo_data()
     print(summary.report())
     print()
-    print("Log in at http://127.0.0.1:8000/ with:")
+    from django.conf import settings
+
+    print(f"Log in at {settings.CLIENTELA_BASE_URL}/ (or wherever `clientela run` serves) with:")
     for email, role in summary.logins:
         print(f"  {email:<28} {DEMO_PASSWORD}   ({role})")
     return 0
