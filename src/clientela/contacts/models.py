@@ -127,6 +127,23 @@ class Contact(BaseRecord, AccessControlled):
             return self.company_name.strip()
         return f"{self.first_name.strip()} {self.last_name.strip()}".strip()
 
+    @classmethod
+    def changelog_present(cls, name: str, value):
+        """Emails, phones and websites are logged as "kind: value"; shown as "value (Kind)"."""
+        kinds = {
+            "emails": ContactEmail.Kind,
+            "phones": ContactPhone.Kind,
+            "websites": ContactWebsite.Kind,
+        }
+        if name not in kinds or not isinstance(value, list):
+            return None
+        labels = dict(kinds[name].choices)
+        presented = []
+        for item in value:
+            kind, _sep, text = str(item).partition(": ")
+            presented.append(f"{text} ({labels[kind]})" if kind in labels and text else str(item))
+        return presented
+
     def changelog_extra(self) -> dict:
         return {
             "emails": [f"{e.kind}: {e.email}" for e in self.emails.all()],

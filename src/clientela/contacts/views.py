@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from clientela.core.access import Action, can
-from clientela.core.changelog import history_of
+from clientela.core.changelog import history_of, present_value
 from clientela.core.custom_fields import definitions_for
 from clientela.core.errors import ConflictError, ProtectedError, validation_messages
 from clientela.core.models import ChangeLogEntry, CustomField
@@ -301,7 +301,11 @@ def _history_context(request, contact):
         changes = []
         if entry.action == ChangeLogEntry.Action.UPDATE:
             changes = [
-                (_field_label(model, name), before, after)
+                (
+                    _field_label(model, name),
+                    present_value(model, name, before),
+                    present_value(model, name, after),
+                )
                 for name, before, after in entry.changed_fields()
             ]
         rows.append(

@@ -5,6 +5,7 @@ import decimal
 import uuid
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models.fields.files import FieldFile
 
@@ -48,6 +49,26 @@ def snapshot(instance) -> dict:
     if hasattr(instance, "changelog_extra"):
         data.update(instance.changelog_extra())
     return data
+
+
+def present_value(model, name: str, value):
+    """A logged value as people read it, in their language: choice codes become labels.
+
+    The log keeps codes (they do not change with the reader's language); a model may
+    present its own extras (`changelog_extra`) with a `changelog_present(name, value)`."""
+    hook = getattr(model, "changelog_present", None)
+    if hook is not None:
+        presented = hook(name, value)
+        if presented is not None:
+            return presented
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return value
+    choices = getattr(field, "flatchoices", None)
+    if choices and isinstance(value, str):
+        return str(dict(choices).get(value, value))
+    return value
 
 
 def record_change(actor, instance, action: str, before: dict | None, after: dict | None):

@@ -591,3 +591,20 @@ def test_detail_query_count_does_not_grow_with_rows(client, user, other_user, su
     many = _queries(client, f"/contacts/{big.pk}/{suffix}")
     assert few == many
     assert many <= budget
+
+
+def test_history_shows_labels_in_the_readers_language_not_codes(client, user):
+    contact = person(user, phones=[{"number": "+34 600 111 222", "kind": "work"}])
+    services.update_contact(
+        user,
+        contact,
+        {"access": "public_read", "phones": [{"number": "+34 600 111 222", "kind": "mobile"}]},
+    )
+    client.force_login(user)
+    english = client.get(f"/contacts/{contact.pk}/?tab=history").content.decode()
+    assert "Public, read only" in english and "+34 600 111 222 (Mobile)" in english
+    assert "public_read" not in english and "mobile:" not in english
+    user.language = "es"
+    user.save(update_fields=["language"])
+    spanish = client.get(f"/contacts/{contact.pk}/?tab=history").content.decode()
+    assert "+34 600 111 222 (Móvil)" in spanish
