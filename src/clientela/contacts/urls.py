@@ -11,6 +11,12 @@ urlpatterns = [
     path("suppliers/", views.contact_list, {"section": "suppliers"}, name="suppliers"),
     path("leads/", views.contact_list, {"section": "leads"}, name="leads"),
     path("bulk/", views.bulk_action, name="bulk"),
+    path("export.csv", views.contact_export, name="export"),
+    re_path(
+        r"^(?P<section>companies|customers|suppliers|leads)/export\.csv$",
+        views.contact_export,
+        name="export_section",
+    ),
     path("company-options/", views.company_options, name="company_options"),
     path("new/", views.contact_create, name="create"),
     path("new/customer/", views.contact_create, {"role": "customer"}, name="create_customer"),

@@ -28,6 +28,7 @@ from clientela.core.models import ChangeLogEntry, CustomField
 from clientela.core.pagination import capped_count, paginate
 
 from . import services
+from .exports import contacts_csv_response
 from .filters import ContactFilter
 from .forms import (
     ContactEditor,
@@ -117,6 +118,7 @@ def contact_list(request, section="contacts"):
     own_filters = {k for k in filters.active() if k not in listing.preset}
     context = {
         "active_section": section,
+        "section": section,
         "listing": listing,
         "new_url": _new_url(listing.new_url or "person"),
         "page": page,
@@ -138,6 +140,17 @@ def contact_list(request, section="contacts"):
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
+
+
+@login_required
+@require_GET
+def contact_export(request, section="contacts"):
+    """The list as it is filtered, as CSV: only the contacts the user may see."""
+    params = request.GET.copy()
+    for key, value in LIST_SECTIONS[section].preset.items():
+        params[key] = value
+    filters, _errors = ContactFilter.from_query(params)
+    return contacts_csv_response(request, filters)
 
 
 def _safe_next(request, fallback: str) -> str:

@@ -608,3 +608,21 @@ def test_history_shows_labels_in_the_readers_language_not_codes(client, user):
     user.save(update_fields=["language"])
     spanish = client.get(f"/contacts/{contact.pk}/?tab=history").content.decode()
     assert "+34 600 111 222 (Móvil)" in spanish
+
+
+def test_export_downloads_the_list_as_filtered_and_only_what_the_user_may_see(
+    client, user, other_user
+):
+    person(user, "Visible", "Mía", is_lead=True)
+    person(user, "Otra", "Mía")
+    person(other_user, "Oculta", "Ajena")
+    client.force_login(user)
+    page = client.get("/contacts/leads/").content.decode()
+    assert 'id="list-export" href="/contacts/leads/export.csv?' in page
+    response = client.get("/contacts/leads/export.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode()
+    assert "Visible Mía" in body and "Otra Mía" not in body and "Oculta" not in body
+    everything = b"".join(client.get("/contacts/export.csv?q=mía").streaming_content).decode()
+    assert "Visible Mía" in everything and "Otra Mía" in everything and "Oculta" not in everything
+    assert client.get("/contacts/nonsense/export.csv").status_code == 404
