@@ -269,7 +269,7 @@ class CustomFieldForm(BootstrapFormMixin, forms.Form):
         label=_("Key"),
         max_length=50,
         required=False,
-        help_text=_("Used in the API and imports. Made from the label when left empty."),
+        help_text=_("Used in the API. Made from the label when left empty."),
     )
     field_type = forms.ChoiceField(label=_("Type"), choices=CustomField.FieldType.choices)
     choices = forms.CharField(
