@@ -11,7 +11,6 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.deletion import Collector, RestrictedError
 from django.db.models.deletion import ProtectedError as DjangoProtectedError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from clientela.accounts.models import Team, User
 from clientela.core.access import AccessLevel, Action, can
@@ -261,9 +260,7 @@ def _notify_new_managers(actor, contact: Contact, users):
         notify(
             user,
             Notification.Kind.CONTACT_ASSIGNED,
-            lambda: (
-                gettext_lazy("You are now a manager of %(name)s") % {"name": contact.display_name}
-            ),
+            {"name": contact.display_name},
             url=contact.get_absolute_url(),
         )
 
@@ -275,7 +272,7 @@ def _notify_shared(actor, contact: Contact, users):
         notify(
             user,
             Notification.Kind.ACCESS_GRANTED,
-            lambda: gettext_lazy("%(name)s was shared with you") % {"name": contact.display_name},
+            {"name": contact.display_name},
             url=contact.get_absolute_url(),
         )
 

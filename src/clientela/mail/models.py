@@ -10,11 +10,20 @@ class Notification(models.Model):
         CONTACT_ASSIGNED = "contact_assigned", _("A contact was assigned to you")
         ACCESS_GRANTED = "access_granted", _("You were given access to a record")
 
+    # What each kind says, filled from `params` in the reader's language when it is shown.
+    TEXTS = {
+        Kind.CONTACT_ASSIGNED: _("You are now a manager of %(name)s"),
+        Kind.ACCESS_GRANTED: _("%(name)s was shared with you"),
+    }
+
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=40, choices=Kind.choices)
+    # The text in the recipient's language when it was sent: the email's subject, and what is
+    # shown for a kind with no entry in TEXTS.
     title = models.CharField(max_length=200)
+    params = models.JSONField(default=dict, blank=True)
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -26,7 +35,17 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
 
     def __str__(self):
-        return self.title
+        return self.text
+
+    @property
+    def text(self) -> str:
+        template = self.TEXTS.get(self.kind)
+        if template is None:
+            return self.title
+        try:
+            return str(template) % self.params
+        except (KeyError, TypeError, ValueError):
+            return self.title
 
 
 class OutboxEmail(models.Model):

@@ -11,11 +11,16 @@ from django.utils import timezone, translation
 from clientela.mail.models import Notification, OutboxEmail
 
 
-def notify(recipient, kind: str, title_factory, url: str = "", email: bool = True) -> Notification:
-    """Notify `recipient`. `title_factory()` is called in the recipient's language."""
+def notify(recipient, kind: str, params: dict, url: str = "", email: bool = True) -> Notification:
+    """Notify `recipient` with the text of `kind` (`Notification.TEXTS`) filled from `params`.
+
+    The bell renders it in whatever language the recipient reads then; the email goes out in
+    the language they have now."""
+    notification = Notification(recipient=recipient, kind=kind, params=params, url=url)
     with translation.override(recipient.language):
-        title = str(title_factory())
-    notification = Notification.objects.create(recipient=recipient, kind=kind, title=title, url=url)
+        notification.title = notification.text[:200]
+    notification.save()
+    title = notification.title
     if email and recipient.email:
         link = f"{settings.CLIENTELA_BASE_URL}{url}" if url else settings.CLIENTELA_BASE_URL
         queue_email(to=recipient.email, subject=title, body=f"{title}\n\n{link}\n")

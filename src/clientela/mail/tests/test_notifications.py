@@ -6,8 +6,8 @@ from clientela.mail.models import Notification
 from clientela.mail.services import notify
 
 
-def make_notification(recipient, title="Eva Sanz was assigned to you", url="/contacts/1/"):
-    return notify(recipient, Notification.Kind.CONTACT_ASSIGNED, lambda: title, url, email=False)
+def make_notification(recipient, name="Eva Sanz", url="/contacts/1/"):
+    return notify(recipient, Notification.Kind.CONTACT_ASSIGNED, {"name": name}, url, email=False)
 
 
 def test_notification_pages_need_login(db):
@@ -117,3 +117,14 @@ def test_mark_all_read_from_the_bell_returns_the_refreshed_bell(client, user):
     fragment = response.content.decode()
     assert response.status_code == 200 and 'id="unread-count"' not in fragment
     assert "<html" not in fragment
+
+
+def test_a_notification_reads_in_the_language_its_reader_has_now(client, user):
+    user.language = "en"
+    user.save(update_fields=["language"])
+    make_notification(user, "Eva Sanz")
+    client.force_login(user)
+    assert "You are now a manager of Eva Sanz" in client.get("/notifications/").content.decode()
+    user.language = "es"
+    user.save(update_fields=["language"])
+    assert "Ahora eres gerente de Eva Sanz" in client.get("/notifications/").content.decode()
