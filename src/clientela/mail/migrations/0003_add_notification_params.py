@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mail', '0002_add_outbox_claimed_at'),
+        ("mail", "0002_add_outbox_claimed_at"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='params',
+            model_name="notification",
+            name="params",
             field=models.JSONField(blank=True, default=dict),
         ),
     ]
