@@ -65,7 +65,7 @@ def test_bell_opens_the_latest_and_following_one_marks_it_read(logged_in_page, u
     notification = notify(
         user,
         Notification.Kind.CONTACT_ASSIGNED,
-        lambda: "Eva was assigned to you",
+        {"name": "Eva Sanz"},
         "/accounts/profile/",
         email=False,
     )
@@ -73,7 +73,7 @@ def test_bell_opens_the_latest_and_following_one_marks_it_read(logged_in_page, u
     page.goto("/accounts/tokens/")
     assert page.locator("#unread-count").inner_text().startswith("1")
     page.click("#notification-bell-button")
-    item = page.locator(".notification-items >> text=Eva was assigned to you")
+    item = page.locator(".notification-items >> text=You are now a manager of Eva Sanz")
     item.wait_for()
     item.click()
     page.wait_for_url("**/accounts/profile/")
