@@ -94,6 +94,22 @@ def _is_htmx_swap_of(request, target: str) -> bool:
     )
 
 
+def _page_or_part(request, context, page: str, part: str, target: str):
+    """The whole page, or only the part an htmx swap of `target` asks for."""
+    template = part if _is_htmx_swap_of(request, target) else page
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+def _section_filters(request, section: str):
+    """The list's filters from the query string, with the section's preset ones forced."""
+    params = request.GET.copy()
+    for key, value in LIST_SECTIONS[section].preset.items():
+        params[key] = value
+    return ContactFilter.from_query(params)
+
+
 def _offset(request) -> int:
     try:
         return max(int(request.GET.get("offset") or 0), 0)
@@ -105,10 +121,7 @@ def _offset(request) -> int:
 @require_GET
 def contact_list(request, section="contacts"):
     listing = LIST_SECTIONS[section]
-    params = request.GET.copy()
-    for key, value in listing.preset.items():
-        params[key] = value
-    filters, filter_errors = ContactFilter.from_query(params)
+    filters, filter_errors = _section_filters(request, section)
     if _is_htmx_swap_of(request, "page-total"):
         # The total of a long list arrives after the rows, so the rows never wait for it.
         count, capped = capped_count(list_contacts(request.user, filters))
@@ -134,22 +147,16 @@ def contact_list(request, section="contacts"):
         "bulk_users": filter_form.users,
         "bulk_types": filter_form.contact_types,
     }
-    template = "contacts/list.html"
-    if _is_htmx_swap_of(request, "contact-results"):
-        template = "contacts/_results.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request", "HX-Target"])
-    return response
+    return _page_or_part(
+        request, context, "contacts/list.html", "contacts/_results.html", "contact-results"
+    )
 
 
 @login_required
 @require_GET
 def contact_export(request, section="contacts"):
     """The list as it is filtered, as CSV: only the contacts the user may see."""
-    params = request.GET.copy()
-    for key, value in LIST_SECTIONS[section].preset.items():
-        params[key] = value
-    filters, _errors = ContactFilter.from_query(params)
+    filters, _errors = _section_filters(request, section)
     return contacts_csv_response(request, filters)
 
 
@@ -394,12 +401,9 @@ def contact_detail(request, pk):
     }
     if tab.context:
         context.update(tab.context(request, contact))
-    template = "contacts/detail.html"
-    if _is_htmx_swap_of(request, "contact-tabs"):
-        template = "contacts/_tabs.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request", "HX-Target"])
-    return response
+    return _page_or_part(
+        request, context, "contacts/detail.html", "contacts/_tabs.html", "contact-tabs"
+    )
 
 
 @login_required
