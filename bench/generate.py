@@ -520,8 +520,8 @@ class World:
 def build_world(user_count: int, rnd: random.Random) -> World:
     from clientela.accounts.models import User
     from clientela.accounts.services import create_user, set_team
-    from clientela.contacts import services as contact_services
     from clientela.contacts.models import ContactType, Interest, Source, Temperature
+    from clientela.core import services as platform_services
     from clientela.core.tags import tags_by_name
 
     admins = max(1, user_count // 10)
@@ -551,7 +551,7 @@ def build_world(user_count: int, rnd: random.Random) -> World:
 
     def admin_list(model, names):
         return [
-            contact_services.save_list_item(
+            platform_services.save_list_item(
                 admin, model, None, {"name": name, "position": i, **extra}
             )
             for i, (name, extra) in enumerate(names)

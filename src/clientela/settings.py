@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "clientela.accounts",
     "clientela.mail",
     "clientela.contacts",
+    "clientela.sales",
+    "clientela.activities",
+    "clientela.tasks",
+    "clientela.agenda",
 ]
 
 MIDDLEWARE = [

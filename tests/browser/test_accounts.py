@@ -103,10 +103,11 @@ def test_admin_creates_a_user_in_settings(new_page, admin_user):
 def test_admin_edits_a_list_value_in_place_and_sees_why_a_used_one_stays(new_page, admin_user):
     from clientela.contacts import services as contact_services
     from clientela.contacts.models import Source
+    from clientela.core import services as platform_services
 
     admin_user.language = "en"
     admin_user.save(update_fields=["language"])
-    web = contact_services.save_list_item(admin_user, Source, None, {"name": "Web"})
+    web = platform_services.save_list_item(admin_user, Source, None, {"name": "Web"})
     contact_services.create_contact(
         admin_user,
         {"kind": "company", "company_name": "Acme", "source_id": web.pk},
@@ -126,5 +127,5 @@ def test_admin_edits_a_list_value_in_place_and_sees_why_a_used_one_stays(new_pag
     assert web.name == "Website"
     page.locator(f"#item-{web.pk} >> text=Delete").click()
     page.click("button:has-text('Delete')")
-    assert "still used by 1 contacts" in page.locator("#delete-error").inner_text()
+    assert "still used by 1 contact." in page.locator("#delete-error").inner_text()
     assert Source.objects.filter(pk=web.pk).exists()

@@ -25,7 +25,7 @@ from clientela.core.pagination import paginate
 from . import services
 from .exports import contacts_csv_response
 from .filters import ContactFilter
-from .models import Contact, Customer, Supplier
+from .models import CONTACT_ADMIN_LISTS, Contact, Customer, Supplier
 from .queries import contact_detail, contact_list, people_of
 from .schemas import (
     BulkIn,
@@ -379,7 +379,7 @@ ADMIN_LIST_SCHEMAS = {
 }
 
 
-LIST_MODELS = {**services.ADMIN_LISTS, "tags": Tag, "custom-fields": CustomField}
+LIST_MODELS = {**CONTACT_ADMIN_LISTS, "tags": Tag, "custom-fields": CustomField}
 
 
 def _list_queryset(slug: str):
@@ -403,14 +403,14 @@ def _register_admin_list(slug: str):
             return platform_services.save_tag(request.user, instance, data)
         if slug == "custom-fields":
             return platform_services.save_custom_field(request.user, Contact, instance, data)
-        return services.save_list_item(request.user, model, instance, data)
+        return platform_services.save_list_item(request.user, model, instance, data)
 
     def delete(request, instance):
         if slug == "tags":
             return platform_services.delete_tag(request.user, instance)
         if slug == "custom-fields":
             return platform_services.delete_custom_field(request.user, instance)
-        return services.delete_list_item(request.user, instance)
+        return platform_services.delete_list_item(request.user, instance)
 
     @router.get(
         f"/{slug}",

@@ -10,13 +10,13 @@ from django.db import transaction
 from clientela.accounts.models import Team, User
 from clientela.accounts.services import create_user, set_team
 from clientela.core.access import AccessLevel
+from clientela.core.services import save_list_item
 
 from .models import Contact, ContactType, Interest, Source, Temperature
 from .services import (
     create_contact,
     create_customer,
     create_supplier,
-    save_list_item,
     set_primary_contact,
 )
 

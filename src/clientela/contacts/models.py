@@ -291,3 +291,12 @@ class Supplier(BusinessRole):
     class Meta:
         verbose_name = _("supplier")
         verbose_name_plural = _("suppliers")
+
+
+# The admin-edited lists of contacts, by the URL slug of their settings page and API path.
+CONTACT_ADMIN_LISTS = {
+    "contact-types": ContactType,
+    "temperatures": Temperature,
+    "sources": Source,
+    "interests": Interest,
+}

@@ -7,7 +7,7 @@ may not reach a record it names."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import EmailValidator, URLValidator
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models.deletion import Collector, RestrictedError
 from django.db.models.deletion import ProtectedError as DjangoProtectedError
 from django.utils.translation import gettext as _
@@ -675,48 +675,3 @@ def convert_lead(actor, contact: Contact, role_data: dict | None = None) -> Cust
     if not contact.is_lead:
         raise ValidationError({"is_lead": _("%(name)s is not a lead.") % {"name": contact}})
     return make_customer(actor, contact, role_data)
-
-
-# --- admin-edited lists ------------------------------------------------------------------
-
-ADMIN_LISTS: dict[str, type[models.Model]] = {
-    "contact-types": ContactType,
-    "temperatures": Temperature,
-    "sources": Source,
-    "interests": Interest,
-}
-
-
-def _require_admin(actor):
-    if not (actor and actor.is_authenticated and actor.is_crm_admin):
-        raise PermissionDenied(_("Only CRM admins may do this."))
-
-
-@transaction.atomic
-def save_list_item(actor, model, item, data: dict):
-    _require_admin(actor)
-    before = snapshot(item) if item and item.pk else None
-    item = item or model()
-    for name, value in data.items():
-        setattr(item, name, _strip(value))
-    try:
-        item.full_clean()
-    except ValidationError as exc:
-        raise ValidationError(exc.message_dict) from exc
-    item.save()
-    record_change(actor, item, "update" if before else "create", before, snapshot(item))
-    return item
-
-
-@transaction.atomic
-def delete_list_item(actor, item):
-    _require_admin(actor)
-    record_change(actor, item, "delete", snapshot(item), None)
-    try:
-        with transaction.atomic():
-            item.delete()
-    except DjangoProtectedError as exc:
-        raise ProtectedError(
-            _("“%(name)s” is still used by %(count)d contacts.")
-            % {"name": item, "count": len(exc.protected_objects)}
-        ) from exc

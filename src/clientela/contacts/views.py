@@ -3,7 +3,6 @@
 A contact out of the user's reach answers 404, exactly like one that does not exist."""
 
 import mimetypes
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -26,6 +25,7 @@ from clientela.core.custom_fields import definitions_for
 from clientela.core.errors import ConflictError, ProtectedError, validation_messages
 from clientela.core.models import ChangeLogEntry, CustomField
 from clientela.core.pagination import capped_count, paginate
+from clientela.core.record_tabs import RecordTab, chosen_tab, register_record_tab, tabs_for
 
 from . import services
 from .exports import contacts_csv_response
@@ -146,6 +146,8 @@ def contact_list(request, section="contacts"):
         "bulk_tags": filter_form.tags,
         "bulk_users": filter_form.users,
         "bulk_types": filter_form.contact_types,
+        "contact_actions": _contact_actions(),
+        "bulk_contact_actions": _bulk_contact_actions(),
     }
     return _page_or_part(
         request, context, "contacts/list.html", "contacts/_results.html", "contact-results"
@@ -262,21 +264,58 @@ def company_options(request):
     )
 
 
-# --- the contact page and its tabs -------------------------------------------------------
+# --- what other apps add to contacts: actions on one contact and on a selection ------------
 
 
 @dataclass(frozen=True)
-class ContactTab:
-    """A tab of the contact page. Later domain apps add theirs with `register_contact_tab`."""
+class ContactAction:
+    """An entry of a contact's row menu in the lists and of its page's Actions menu, linking to
+    another app's page with `?contact=<pk>` (e.g. "Add opportunity", "Create task")."""
 
     key: str
     label: str
-    template: str
-    icon: str = ""
-    # Extra context for the tab's template: (request, contact) -> dict.
-    context: Callable | None = None
-    # Whether the tab applies to a contact at all.
-    shown_for: Callable = lambda contact: True
+    url_name: str
+    icon: str
+
+
+@dataclass(frozen=True)
+class BulkContactAction:
+    """A button of the lists' selection toolbar. It posts the selected `ids` (and `next`, the
+    list's address) to another app's view, which answers with its own form or outcome."""
+
+    key: str
+    label: str
+    url_name: str
+    icon: str
+
+
+CONTACT_ACTIONS: list[ContactAction] = []
+BULK_CONTACT_ACTIONS: list[BulkContactAction] = []
+
+
+def register_contact_action(action: ContactAction):
+    CONTACT_ACTIONS[:] = [a for a in CONTACT_ACTIONS if a.key != action.key] + [action]
+
+
+def register_bulk_contact_action(action: BulkContactAction):
+    BULK_CONTACT_ACTIONS[:] = [a for a in BULK_CONTACT_ACTIONS if a.key != action.key] + [action]
+
+
+def _contact_actions() -> list[dict]:
+    return [
+        {"key": a.key, "label": a.label, "url": reverse(a.url_name), "icon": a.icon}
+        for a in CONTACT_ACTIONS
+    ]
+
+
+def _bulk_contact_actions() -> list[dict]:
+    return [
+        {"key": a.key, "label": a.label, "url": reverse(a.url_name), "icon": a.icon}
+        for a in BULK_CONTACT_ACTIONS
+    ]
+
+
+# --- the contact page and its tabs -------------------------------------------------------
 
 
 def _people_context(request, contact):
@@ -339,20 +378,37 @@ def _history_context(request, contact):
     return {"history": rows}
 
 
-CONTACT_TABS: list[ContactTab] = [
-    ContactTab("information", gettext_lazy("Information"), "contacts/tabs/information.html", "info-circle"),
-    ContactTab("people", gettext_lazy("People"), "contacts/tabs/people.html", "people", _people_context, lambda c: c.is_company),
-    ContactTab("company", gettext_lazy("Company"), "contacts/tabs/people.html", "building", _people_context, lambda c: not c.is_company),
-    ContactTab("addresses", gettext_lazy("Addresses"), "contacts/tabs/addresses.html", "geo-alt"),
-    # Later issues insert theirs here (opportunities, tasks, notes, invoices…).
-    ContactTab("history", gettext_lazy("History"), "contacts/tabs/history.html", "clock-history", _history_context),
-]  # fmt: skip
-
-
-def register_contact_tab(tab: ContactTab, before: str = "history"):
-    """Add a tab to the contact page, by default just before History."""
-    keys = [t.key for t in CONTACT_TABS]
-    CONTACT_TABS.insert(keys.index(before) if before in keys else len(keys), tab)
+for _tab in (
+    RecordTab(
+        "information", gettext_lazy("Information"), "contacts/tabs/information.html", "info-circle"
+    ),
+    RecordTab(
+        "people",
+        gettext_lazy("People"),
+        "contacts/tabs/people.html",
+        "people",
+        _people_context,
+        lambda c: c.is_company,
+    ),
+    RecordTab(
+        "company",
+        gettext_lazy("Company"),
+        "contacts/tabs/people.html",
+        "building",
+        _people_context,
+        lambda c: not c.is_company,
+    ),
+    RecordTab("addresses", gettext_lazy("Addresses"), "contacts/tabs/addresses.html", "geo-alt"),
+    # Other apps insert theirs before History (opportunities, tasks, notes, invoices…).
+    RecordTab(
+        "history",
+        gettext_lazy("History"),
+        "contacts/tabs/history.html",
+        "clock-history",
+        _history_context,
+    ),
+):
+    register_record_tab(Contact, _tab)  # fmt: skip
 
 
 def _visible_contact(request, pk) -> Contact:
@@ -386,8 +442,8 @@ def _custom_values(contact):
 @require_GET
 def contact_detail(request, pk):
     contact = _visible_contact(request, pk)
-    tabs = [t for t in CONTACT_TABS if t.shown_for(contact)]
-    tab = next((t for t in tabs if t.key == request.GET.get("tab")), tabs[0])
+    tabs = tabs_for(contact)
+    tab = chosen_tab(tabs, request.GET.get("tab"))
     context = {
         "contact": contact,
         "active_section": "companies" if contact.is_company else "contacts",
@@ -398,6 +454,7 @@ def contact_detail(request, pk):
         "can_change": can(request.user, Action.CHANGE, contact),
         "can_delete": can(request.user, Action.DELETE, contact),
         "custom_values": _custom_values(contact) if tab.key == "information" else [],
+        "contact_actions": _contact_actions(),
     }
     if tab.context:
         context.update(tab.context(request, contact))

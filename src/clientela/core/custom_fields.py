@@ -6,9 +6,25 @@ import decimal
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from clientela.core.models import CustomField
+
+# Record types whose custom fields admins define in the settings, by URL slug; domain apps
+# register theirs in `AppConfig.ready()` with `register_custom_fields`.
+CUSTOM_FIELD_MODELS: dict[str, type] = {}
+
+
+def register_custom_fields(record_type: str, model: type):
+    CUSTOM_FIELD_MODELS[record_type] = model
+
+
+def custom_field_model(record_type: str) -> type:
+    try:
+        return CUSTOM_FIELD_MODELS[record_type]
+    except KeyError as exc:
+        raise Http404(record_type) from exc
 
 
 def definitions_for(model) -> list[CustomField]:

@@ -1,12 +1,17 @@
-"""Every write about platform records that admins edit: tags and custom-field definitions."""
+"""Every write about platform records that admins edit: tags, custom-field definitions and the
+items of admin-edited lists (`core.admin_lists`)."""
+
+from collections import Counter
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models.deletion import ProtectedError as DjangoProtectedError
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from clientela.core.changelog import record_change, snapshot
+from clientela.core.errors import ProtectedError
 from clientela.core.models import CustomField, Tag
 
 
@@ -104,3 +109,46 @@ def delete_custom_field(actor, field: CustomField):
     _require_admin(actor)
     record_change(actor, field, "delete", snapshot(field), None)
     field.delete()
+
+
+# --- items of admin-edited lists (contact types, sources, lead sources, task categories…) ------
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+@transaction.atomic
+def save_list_item(actor, model, item, data: dict):
+    _require_admin(actor)
+    before = snapshot(item) if item and item.pk else None
+    item = item or model()
+    for name, value in data.items():
+        setattr(item, name, _strip(value))
+    _full_clean(item)
+    item.save()
+    record_change(actor, item, "update" if before else "create", before, snapshot(item))
+    return item
+
+
+@transaction.atomic
+def delete_list_item(actor, item):
+    _require_admin(actor)
+    record_change(actor, item, "delete", snapshot(item), None)
+    try:
+        with transaction.atomic():
+            item.delete()
+    except DjangoProtectedError as exc:
+        raise ProtectedError(
+            _("“%(name)s” is still used by %(uses)s.")
+            % {"name": item, "uses": _count_by_kind(exc.protected_objects)}
+        ) from exc
+
+
+def _count_by_kind(records) -> str:
+    """“1 contact, 3 opportunities”: what still refers to a list item, in the reader's words."""
+    counts = Counter(type(record) for record in records)
+    return ", ".join(
+        f"{count} {model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}"
+        for model, count in counts.items()
+    )

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,11 +15,13 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from clientela.accounts.forms import BootstrapFormMixin, style_widgets
-from clientela.contacts.models import Contact
-from clientela.contacts.services import ADMIN_LISTS, delete_list_item, save_list_item
 from clientela.core import services
+from clientela.core.admin_lists import admin_list_model
+from clientela.core.custom_fields import custom_field_model
 from clientela.core.errors import ProtectedError
 from clientela.core.models import CustomField, Tag
+from clientela.core.navigation import settings_groups
+from clientela.core.services import delete_list_item, save_list_item
 
 
 def crm_admin_required(view):
@@ -58,9 +59,10 @@ def is_htmx(request) -> bool:
 
 @crm_admin_required
 def settings_index(request):
-    lists = [(slug, model._meta.verbose_name_plural) for slug, model in ADMIN_LISTS.items()]
     return render(
-        request, "core/settings_index.html", {"admin_lists": lists, "active_section": "settings"}
+        request,
+        "core/settings_index.html",
+        {"groups": settings_groups(), "active_section": "settings"},
     )
 
 
@@ -68,10 +70,7 @@ def settings_index(request):
 
 
 def _list_model(slug):
-    try:
-        return ADMIN_LISTS[slug]
-    except KeyError as exc:
-        raise Http404(slug) from exc
+    return admin_list_model(slug)
 
 
 def _editable_fields(model) -> list[str]:
@@ -259,9 +258,6 @@ def tag_delete(request, pk):
 
 # --- Custom fields -----------------------------------------------------------------------------
 
-# Record types whose custom fields admins define here; later domain apps add theirs.
-CUSTOM_FIELD_MODELS = {"contacts": Contact}
-
 
 class CustomFieldForm(BootstrapFormMixin, forms.Form):
     label = forms.CharField(label=_("Label"), max_length=100)
@@ -296,10 +292,7 @@ class CustomFieldForm(BootstrapFormMixin, forms.Form):
 
 
 def _custom_field_model(record_type):
-    try:
-        return CUSTOM_FIELD_MODELS[record_type]
-    except KeyError as exc:
-        raise Http404(record_type) from exc
+    return custom_field_model(record_type)
 
 
 @crm_admin_required

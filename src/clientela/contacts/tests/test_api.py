@@ -11,6 +11,7 @@ from PIL import Image
 from clientela.accounts.services import create_api_token, set_team
 from clientela.contacts import services
 from clientela.contacts.models import Contact, ContactType, Customer, Interest, Source, Temperature
+from clientela.core import services as platform_services
 from clientela.core.access import AccessLevel
 from clientela.core.models import ChangeLogEntry, CustomField, Tag
 from clientela.core.testing import ApiCrudSuite, api_client
@@ -772,7 +773,7 @@ class TestContactTypeApiCrud(ApiCrudSuite):
     invalid_field = "name"
 
     def create_record(self, actor, n):
-        return services.save_list_item(actor, ContactType, None, {"name": f"Type {n:03d}"})
+        return platform_services.save_list_item(actor, ContactType, None, {"name": f"Type {n:03d}"})
 
 
 def test_export_streams_in_batches_under_asgi(user, monkeypatch):

@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.checks import (
 
 from clientela.contacts import services
 from clientela.contacts.models import ContactType, Interest, Source, Temperature
+from clientela.core import services as platform_services
 from clientela.core.access import AccessLevel
 from clientela.core.testing import ApiClient
 
@@ -55,10 +56,10 @@ def world(make_user):
     """An admin with a token who manages people, companies, a customer and a supplier."""
     admin = make_user("admin", first_name="Sara", last_name="Schema")
     colleague = make_user("user", first_name="Colin", last_name="League")
-    ctype = services.save_list_item(admin, ContactType, None, {"name": "Partner"})
-    services.save_list_item(admin, Temperature, None, {"name": "Hot", "color": "#ff0000"})
-    services.save_list_item(admin, Source, None, {"name": "Fair"})
-    services.save_list_item(admin, Interest, None, {"name": "Consulting"})
+    ctype = platform_services.save_list_item(admin, ContactType, None, {"name": "Partner"})
+    platform_services.save_list_item(admin, Temperature, None, {"name": "Hot", "color": "#ff0000"})
+    platform_services.save_list_item(admin, Source, None, {"name": "Fair"})
+    platform_services.save_list_item(admin, Interest, None, {"name": "Consulting"})
     acme = services.create_contact(
         admin,
         {

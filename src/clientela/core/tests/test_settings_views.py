@@ -103,7 +103,7 @@ def test_admin_list_create_edit_delete(client, admin_user, slug, model, extra):
 
 
 def test_admin_list_duplicate_name_is_refused_naming_the_field(client, admin_user):
-    contact_services.save_list_item(admin_user, Source, None, {"name": "Web"})
+    services.save_list_item(admin_user, Source, None, {"name": "Web"})
     client.force_login(admin_user)
     response = client.post("/settings/lists/sources/", {"name": "Web", "position": 0})
     assert response.status_code == 400
@@ -112,8 +112,8 @@ def test_admin_list_duplicate_name_is_refused_naming_the_field(client, admin_use
 
 
 def test_inline_edit_with_errors_comes_back_as_a_swappable_form(client, admin_user):
-    web = contact_services.save_list_item(admin_user, Source, None, {"name": "Web"})
-    fair = contact_services.save_list_item(admin_user, Source, None, {"name": "Fair"})
+    web = services.save_list_item(admin_user, Source, None, {"name": "Web"})
+    fair = services.save_list_item(admin_user, Source, None, {"name": "Fair"})
     client.force_login(admin_user)
     response = client.post(
         f"/settings/lists/sources/{fair.pk}/", {"name": "Web", "position": 0}, **HTMX
@@ -136,7 +136,7 @@ def test_bad_colour_is_refused(client, admin_user):
 
 
 def test_deleting_a_value_in_use_explains_why_and_keeps_it(client, admin_user):
-    hot = contact_services.save_list_item(
+    hot = services.save_list_item(
         admin_user, Temperature, None, {"name": "Hot", "color": "#dc3545"}
     )
     contact_services.create_contact(
@@ -147,7 +147,7 @@ def test_deleting_a_value_in_use_explains_why_and_keeps_it(client, admin_user):
     response = client.post(f"/settings/lists/temperatures/{hot.pk}/delete/")
     assert response.status_code == 409
     page = response.content.decode()
-    assert "still used by 1 contacts" in page and 'id="delete-error"' in page
+    assert "still used by 1 contact." in page and 'id="delete-error"' in page
     assert Temperature.objects.filter(pk=hot.pk).exists()
 
 
@@ -155,12 +155,12 @@ def test_admin_list_page_query_count_does_not_grow(
     client, admin_user, django_assert_max_num_queries
 ):
     client.force_login(admin_user)
-    contact_services.save_list_item(admin_user, Interest, None, {"name": "I0"})
+    services.save_list_item(admin_user, Interest, None, {"name": "I0"})
     with django_assert_max_num_queries(10) as captured:
         client.get("/settings/lists/interests/")
     few = len(captured)
     for n in range(1, 15):
-        contact_services.save_list_item(admin_user, Interest, None, {"name": f"I{n}"})
+        services.save_list_item(admin_user, Interest, None, {"name": f"I{n}"})
     with django_assert_max_num_queries(few):
         response = client.get("/settings/lists/interests/")
     assert "I14" in response.content.decode()
