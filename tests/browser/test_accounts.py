@@ -3,7 +3,7 @@
 import pytest
 
 from clientela.accounts.models import ApiToken, User
-from clientela.mail.models import Notification
+from clientela.mail.kinds import CONTACT_ASSIGNED
 from clientela.mail.services import notify
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,7 +64,7 @@ def test_create_a_token_see_it_once_then_revoke_it(logged_in_page, user):
 def test_bell_opens_the_latest_and_following_one_marks_it_read(logged_in_page, user):
     notification = notify(
         user,
-        Notification.Kind.CONTACT_ASSIGNED,
+        CONTACT_ASSIGNED.key,
         {"name": "Eva Sanz"},
         "/accounts/profile/",
         email=False,

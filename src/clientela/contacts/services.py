@@ -20,7 +20,7 @@ from clientela.core.errors import ProtectedError
 from clientela.core.money import CURRENCIES
 from clientela.core.tags import tags_by_name
 from clientela.core.versioning import bump_version
-from clientela.mail.models import Notification
+from clientela.mail.kinds import ACCESS_GRANTED, CONTACT_ASSIGNED
 from clientela.mail.services import notify
 
 from .models import (
@@ -259,7 +259,7 @@ def _notify_new_managers(actor, contact: Contact, users):
             continue
         notify(
             user,
-            Notification.Kind.CONTACT_ASSIGNED,
+            CONTACT_ASSIGNED.key,
             {"name": contact.display_name},
             url=contact.get_absolute_url(),
         )
@@ -271,7 +271,7 @@ def _notify_shared(actor, contact: Contact, users):
             continue
         notify(
             user,
-            Notification.Kind.ACCESS_GRANTED,
+            ACCESS_GRANTED.key,
             {"name": contact.display_name},
             url=contact.get_absolute_url(),
         )

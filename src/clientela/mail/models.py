@@ -2,24 +2,18 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from clientela.mail.kinds import notification_kind
+
 
 class Notification(models.Model):
     """An in-app notification shown under the bell."""
 
-    class Kind(models.TextChoices):
-        CONTACT_ASSIGNED = "contact_assigned", _("A contact was assigned to you")
-        ACCESS_GRANTED = "access_granted", _("You were given access to a record")
-
-    # What each kind says, filled from `params` in the reader's language when it is shown.
-    TEXTS = {
-        Kind.CONTACT_ASSIGNED: _("You are now a manager of %(name)s"),
-        Kind.ACCESS_GRANTED: _("%(name)s was shared with you"),
-    }
-
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField(max_length=40, choices=Kind.choices)
+    # A key of `mail.kinds.NOTIFICATION_KINDS`, whose text is filled from `params` in the
+    # reader's language when it is shown.
+    kind = models.CharField(max_length=40)
     # The text in the recipient's language when it was sent: the email's subject, and what is
     # shown for a kind with no entry in TEXTS.
     title = models.CharField(max_length=200)
@@ -39,11 +33,11 @@ class Notification(models.Model):
 
     @property
     def text(self) -> str:
-        template = self.TEXTS.get(self.kind)
-        if template is None:
+        kind = notification_kind(self.kind)
+        if kind is None:
             return self.title
         try:
-            return str(template) % self.params
+            return str(kind.text) % self.params
         except (KeyError, TypeError, ValueError):
             return self.title
 

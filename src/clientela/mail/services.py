@@ -12,7 +12,7 @@ from clientela.mail.models import Notification, OutboxEmail
 
 
 def notify(recipient, kind: str, params: dict, url: str = "", email: bool = True) -> Notification:
-    """Notify `recipient` with the text of `kind` (`Notification.TEXTS`) filled from `params`.
+    """Notify `recipient` with the text of `kind` (`mail.kinds`) filled from `params`.
 
     The bell renders it in whatever language the recipient reads then; the email goes out in
     the language they have now."""

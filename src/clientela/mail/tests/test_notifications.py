@@ -2,12 +2,13 @@
 
 from django.test import Client
 
+from clientela.mail.kinds import CONTACT_ASSIGNED
 from clientela.mail.models import Notification
 from clientela.mail.services import notify
 
 
 def make_notification(recipient, name="Eva Sanz", url="/contacts/1/"):
-    return notify(recipient, Notification.Kind.CONTACT_ASSIGNED, {"name": name}, url, email=False)
+    return notify(recipient, CONTACT_ASSIGNED.key, {"name": name}, url, email=False)
 
 
 def test_notification_pages_need_login(db):
