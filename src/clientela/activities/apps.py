@@ -6,3 +6,10 @@ class ActivitiesConfig(AppConfig):
     name = "clientela.activities"
     label = "activities"
     verbose_name = _("Activities")
+
+    def ready(self):
+        from clientela.contacts.models import Contact
+
+        from .targets import register_activity_target
+
+        register_activity_target(Contact)

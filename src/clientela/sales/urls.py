@@ -1,2 +1,6 @@
+from .analytics_urls import urlpatterns as analytics_urlpatterns
+
 app_name = "sales"
-urlpatterns = []
+urlpatterns = [
+    *analytics_urlpatterns,
+]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mail', '0003_add_notification_params'),
+        ("mail", "0003_add_notification_params"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
+            model_name="notification",
+            name="kind",
             field=models.CharField(max_length=40),
         ),
     ]

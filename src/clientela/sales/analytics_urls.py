@@ -1,0 +1,3 @@
+"""Pages of the board and the forecast, included by `sales/urls.py` (namespace `sales`)."""
+
+urlpatterns = []
