@@ -201,6 +201,11 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("CLIENTELA_FROM_EMAIL", "Clientela <clientela@localhost>")
 CLIENTELA_BASE_URL = os.environ.get("CLIENTELA_BASE_URL", "http://127.0.0.1:8000")
 
+# Files attached to records: kept under generated names outside every served folder, and
+# downloaded only through the access check of the record they belong to.
+ATTACHMENTS_ROOT = Path(os.environ.get("CLIENTELA_ATTACHMENTS_ROOT", VAR_DIR / "attachments"))
+ATTACHMENT_MAX_BYTES = int(os.environ.get("CLIENTELA_ATTACHMENT_MAX_MB", "20")) * 1024 * 1024
+
 CONTACT_PHOTO_MAX_BYTES = 1024 * 1024
 CONTACT_PHOTO_BOX = (200, 300)
 
