@@ -150,3 +150,45 @@ class ChangeLogEntry(models.Model):
         before, after = self.before or {}, self.after or {}
         keys = sorted(set(before) | set(after))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class OrganisationSettings(models.Model):
+    """The organisation's own settings, edited by CRM admins: a single row (pk 1)."""
+
+    SINGLETON_PK = 1
+
+    default_currency = models.CharField(_("default currency"), max_length=3, default="EUR")
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("organisation settings")
+        verbose_name_plural = _("organisation settings")
+
+    def __str__(self):
+        return str(_("Organisation settings"))
+
+    changelog_exclude = ("version",)
+
+
+class ExchangeRate(models.Model):
+    """1 unit of `currency` is worth `rate` units of the organisation's default currency from
+    `rate_date` on, until the next rate of that currency."""
+
+    currency = models.CharField(_("currency"), max_length=3)
+    rate_date = models.DateField(_("date"))
+    # Up to 10 decimals: one Colombian peso is a few ten-thousandths of a euro.
+    rate = models.DecimalField(_("rate"), max_digits=22, decimal_places=10)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        ordering = ["-rate_date", "currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "rate_date"], name="unique_rate_per_day")
+        ]
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+
+    changelog_exclude = ("version",)
+
+    def __str__(self):
+        return f"{self.currency} {self.rate_date.isoformat()}"
