@@ -6,9 +6,7 @@ from clientela.mail.kinds import NotificationKind, register_notification_kind
 
 from .timeline import register_timeline_kind
 
-NOTE_ADDED = register_timeline_kind(
-    "note", _("Note"), "journal-text", _("%(actor)s added a note")
-)
+NOTE_ADDED = register_timeline_kind("note", _("Note"), "journal-text", _("%(actor)s added a note"))
 COMMENT_ADDED = register_timeline_kind(
     "comment", _("Comment"), "chat-left-text", _("%(actor)s commented")
 )

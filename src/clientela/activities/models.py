@@ -150,9 +150,7 @@ class Comment(Targeted):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(
-                fields=["target_type", "target_id", "-created_at"], name="comment_target"
-            )
+            models.Index(fields=["target_type", "target_id", "-created_at"], name="comment_target")
         ]
         verbose_name = _("comment")
         verbose_name_plural = _("comments")

@@ -20,9 +20,9 @@ and both reads are bounded by `offset + limit + 1` rows, so a page costs two ind
 whatever the record's history. Offsets are limited (`MAX_OFFSET`) like every list."""
 
 import heapq
-from itertools import islice
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
@@ -65,9 +65,7 @@ def timeline_kind(key: str) -> TimelineKind | None:
     return TIMELINE_KINDS.get(key)
 
 
-register_timeline_kind(
-    CHANGE_KIND, _("Change"), "pencil-square", _("%(actor)s changed %(fields)s")
-)
+register_timeline_kind(CHANGE_KIND, _("Change"), "pencil-square", _("%(actor)s changed %(fields)s"))
 
 
 def _source_key(source) -> tuple[ContentType | None, int | None]:
