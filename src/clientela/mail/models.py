@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -71,3 +72,48 @@ class OutboxEmail(models.Model):
 
     def __str__(self):
         return f"{self.to}: {self.subject}"
+
+
+class ScheduledReminder(models.Model):
+    """A notification to send at `fire_at` about a record (a task's deadline, an event).
+
+    The row is the truth: the Huey task scheduled for `fire_at` and the minute sweep both fire
+    it through one conditional UPDATE of `fired_at`, in the transaction that writes the
+    notification, so it fires once whichever of them (or of two workers) gets there first, and
+    whatever a lost task or a stopped worker left is fired by the next sweep."""
+
+    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    target_id = models.PositiveBigIntegerField()
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scheduled_reminders"
+    )
+    # A key of `mail.kinds.NOTIFICATION_KINDS`; `params` fill its text.
+    kind = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    fire_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    fired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["fire_at", "id"]
+        constraints = [
+            # One pending reminder of a kind per record and recipient: scheduling again moves it.
+            # Fired ones stay as a record of what was sent.
+            models.UniqueConstraint(
+                fields=["target_type", "target_id", "recipient", "kind"],
+                condition=models.Q(fired_at__isnull=True),
+                name="one_pending_reminder",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["fire_at"], condition=models.Q(fired_at__isnull=True), name="reminder_due"
+            ),
+            models.Index(fields=["fired_at"], name="reminder_fired"),
+        ]
+        verbose_name = _("scheduled reminder")
+        verbose_name_plural = _("scheduled reminders")
+
+    def __str__(self):
+        return f"{self.kind} → {self.recipient_id} @ {self.fire_at:%Y-%m-%d %H:%M}"
