@@ -117,3 +117,53 @@ class ScheduledReminder(models.Model):
 
     def __str__(self):
         return f"{self.kind} → {self.recipient_id} @ {self.fire_at:%Y-%m-%d %H:%M}"
+
+
+class NotificationSetting(models.Model):
+    """The admin's choices for one notification kind: whether it is emailed, and the email's
+    wording per language (blank: the kind's own text). The bell entry is always written."""
+
+    kind = models.CharField(max_length=40, unique=True)
+    email_enabled = models.BooleanField(_("send by email"), default=True)
+    subject_es = models.CharField(_("subject (Spanish)"), max_length=200, blank=True)
+    body_es = models.TextField(_("body (Spanish)"), blank=True)
+    subject_en = models.CharField(_("subject (English)"), max_length=200, blank=True)
+    body_en = models.TextField(_("body (English)"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    changelog_exclude = ("version", "updated_at")
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("notification setting")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self):
+        return self.kind
+
+    def subject(self, language: str) -> str:
+        return getattr(self, f"subject_{language}", "")
+
+    def body(self, language: str) -> str:
+        return getattr(self, f"body_{language}", "")
+
+
+class NotificationOptOut(models.Model):
+    """A user who wants no email for a kind of notification (the bell still shows it)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_opt_outs"
+    )
+    kind = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_opt_out_per_kind")
+        ]
+        verbose_name = _("notification opt-out")
+        verbose_name_plural = _("notification opt-outs")
+
+    def __str__(self):
+        return f"{self.user_id}: {self.kind}"

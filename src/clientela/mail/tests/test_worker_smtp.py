@@ -4,115 +4,20 @@ The in-process tests run Huey's own Consumer (thread workers, not immediate mode
 test database, with the queue in a temporary SQLite file; the last test runs the `clientela
 worker` command as a separate process against a database of its own."""
 
-import email
-import email.policy
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
 
 import pytest
-from aiosmtpd.controller import Controller
-from django.db import connections
-from huey.contrib.djhuey import HUEY
-from huey.storage import SqliteStorage
 
 from clientela.contacts.services import create_contact
 from clientela.mail.models import Notification, OutboxEmail
 from clientela.mail.tasks import deliver_email, deliver_pending_emails
+from clientela.mail.tests.worker import SmtpServer, free_port, running_consumer, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-
-class SmtpServer:
-    def __init__(self, port: int):
-        self.port = port
-        self.mailbox = Mailbox()
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=port)
-
-    def __enter__(self):
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.controller.stop()
-
-    @property
-    def messages(self):
-        return self.mailbox.messages
-
-
-def wait_until(condition, timeout=10.0, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {condition.__doc__ or condition}")
-
-
-@pytest.fixture
-def smtp_settings(settings):
-    """Point Django's SMTP backend at a loopback port; returns a function to change the port."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-
-    def use_port(port):
-        settings.EMAIL_PORT = port
-
-    return use_port
-
-
-@pytest.fixture
-def queue(tmp_path, monkeypatch):
-    """A fresh, empty Huey queue in a temporary SQLite file, used by the real task wrappers."""
-    monkeypatch.setattr(HUEY, "immediate", False)
-    # Worker threads open their own connections; closing them after each task lets the test
-    # database be dropped at the end of the run.
-    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
-    monkeypatch.setattr(HUEY, "storage", SqliteStorage(HUEY.name, filename=str(tmp_path / "q.db")))
-    return HUEY
-
-
-class running_consumer:
-    """Huey's own consumer, in worker threads of this process, as `clientela run` starts it."""
-
-    def __init__(self, huey, periodic=True):
-        # With periodic tasks on, the minute sweep starts at once, next to the queued task.
-        self.consumer = huey.create_consumer(
-            workers=2, worker_type="thread", periodic=periodic, initial_delay=0.05, max_delay=0.2
-        )
-
-    def __enter__(self):
-        self.consumer.start()
-        return self.consumer
-
-    def __exit__(self, *exc):
-        self.consumer.stop(graceful=True)
 
 
 def assign_contact(user, other_user):
