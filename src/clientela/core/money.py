@@ -55,6 +55,11 @@ def currency_choices():
     return [(code, f"{code} · {name}") for code, name in CURRENCIES.items()]
 
 
+def format_rate(rate: Decimal) -> str:
+    """A rate as typed: no trailing zeros, no exponent ("1.0825", "160")."""
+    return format(Decimal(rate).normalize(), "f")
+
+
 def round_money(amount: Decimal) -> Decimal:
     """Two decimals, half to even: applied once, to a final total, never to its parts."""
     return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from clientela.accounts import views as accounts_views
 
+from . import money_views
 from . import settings_views as views
 
 app_name = "settings"
@@ -34,5 +35,15 @@ urlpatterns = [
         "custom-fields/<slug:record_type>/<int:pk>/delete/",
         views.custom_field_delete,
         name="custom_field_delete",
+    ),
+    path("money/", money_views.money_settings, name="money"),
+    path("money/currency/", money_views.default_currency_edit, name="default_currency"),
+    path("money/rates/import/", money_views.exchange_rate_import, name="exchange_rate_import"),
+    path("money/rates/missing/", money_views.missing_rate, name="missing_rate"),
+    path("money/rates/<int:pk>/", money_views.exchange_rate_edit, name="exchange_rate_edit"),
+    path(
+        "money/rates/<int:pk>/delete/",
+        money_views.exchange_rate_delete,
+        name="exchange_rate_delete",
     ),
 ]
