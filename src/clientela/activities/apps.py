@@ -33,3 +33,8 @@ class ActivitiesConfig(AppConfig):
             )
         )
         from . import kinds  # noqa: F401 - registers the notification and timeline kinds
+        from .views import connect_targets
+
+        # Every target registered so far (Contact here; Opportunity by sales, before us)
+        # gets the Timeline and Files tabs and loses its activities when deleted.
+        connect_targets()
