@@ -1,0 +1,110 @@
+"""Reads of opportunities shared by pages and the API. Always through the access point.
+
+An opportunity's contact and customer are records with their own access: they are loaded
+through `Contact.objects.visible_to(user)`, so one the user may not see comes back as None and
+its name never reaches a page or the API (the opportunity itself still shows)."""
+
+from django.db.models import F, Prefetch
+
+from clientela.accounts.models import User
+from clientela.contacts.models import Contact, Customer
+from clientela.core.models import Tag
+
+from .filters import OpportunityFilter
+from .models import Opportunity, Pipeline, Stage, StageChange
+
+USER_FIELDS = ("id", "first_name", "last_name", "email")
+
+
+def visible_contact(user) -> Prefetch:
+    return Prefetch(
+        "contact", queryset=Contact.objects.visible_to(user).only("id", "kind", "display_name")
+    )
+
+
+def visible_customer(user) -> Prefetch:
+    return Prefetch(
+        "customer",
+        queryset=Customer.objects.filter(contact__in=Contact.objects.visible_to(user).values("pk"))
+        .select_related("contact")
+        .only("id", "code", "contact_id", "contact__id", "contact__display_name", "contact__kind"),
+    )
+
+
+def opportunity_list(user, filters: OpportunityFilter | None = None):
+    """The opportunities `user` may see, filtered and sorted, with what a list row shows.
+
+    The stage and pipeline a row shows come as columns (`stage_name`, `stage_color`,
+    `stage_kind`, `pipeline_name`)."""
+    filters = filters or OpportunityFilter()
+    queryset = (
+        Opportunity.objects.visible_to(user)
+        .annotate(
+            stage_name=F("stage__name"),
+            stage_color=F("stage__color"),
+            stage_kind=F("stage__kind"),
+            pipeline_name=F("pipeline__name"),
+        )
+        .select_related("responsible")
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.all(), to_attr="tag_list"),
+            visible_contact(user),
+            visible_customer(user),
+        )
+        .only(
+            "id",
+            "title",
+            "contact_id",
+            "customer_id",
+            "currency",
+            "amount",
+            "budget_type",
+            "budget_periods",
+            "total",
+            "expected_close",
+            "probability",
+            "pipeline_id",
+            "stage_id",
+            "access",
+            "closed_at",
+            "created_at",
+            "version",
+            *(f"responsible__{f}" for f in USER_FIELDS),
+        )
+    )
+    return filters.apply(queryset)
+
+
+def opportunity_detail(user, pk: int) -> Opportunity:
+    """One opportunity with everything its page and its API representation show."""
+    return (
+        Opportunity.objects.visible_to(user)
+        .select_related(
+            "pipeline", "stage", "responsible", "lead_source", "lost_reason", "created_by"
+        )
+        .prefetch_related(
+            visible_contact(user),
+            visible_customer(user),
+            "tags",
+            "interests",
+            Prefetch("managers", queryset=User.objects.only(*USER_FIELDS)),
+            Prefetch("shared_users", queryset=User.objects.only(*USER_FIELDS)),
+            "shared_teams",
+        )
+        .get(pk=pk)
+    )
+
+
+def stage_history(opportunity: Opportunity):
+    """The stages the opportunity entered, oldest first, with who moved it."""
+    return (
+        StageChange.objects.filter(opportunity=opportunity)
+        .select_related("by", "to_stage")
+        .order_by("entered_at", "id")
+    )
+
+
+def pipelines_with_stages():
+    return Pipeline.objects.prefetch_related(
+        Prefetch("stages", queryset=Stage.objects.order_by("position", "id"))
+    )
