@@ -71,7 +71,9 @@ class TaskForm(StyledForm):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     reminder = forms.ChoiceField(label=_("Reminder"), choices=Reminder.choices)
-    responsible = forms.TypedChoiceField(label=_("Assign to"), coerce=int)
+    responsible = forms.TypedChoiceField(
+        label=_("Assign to"), coerce=int, required=False, empty_value=None
+    )
     notify = forms.BooleanField(
         label=_("Notify the responsible"),
         required=False,

@@ -199,11 +199,14 @@ def task_detail_view(request, pk):
 def _target_from_request(request):
     """The record a new task is for: `?contact=<pk>` or `?target_type=…&target_id=…` (404 when
     the user may not see it), or None."""
-    params = request.POST if request.method == "POST" else request.GET
-    if params.get("contact"):
-        return find_target(request.user, "contact", params["contact"])
-    if params.get("target_type") or params.get("target_id"):
-        return find_target(request.user, params.get("target_type", ""), params.get("target_id"))
+
+    def param(name):
+        return request.POST.get(name) or request.GET.get(name)
+
+    if param("contact"):
+        return find_target(request.user, "contact", param("contact"))
+    if param("target_type") or param("target_id"):
+        return find_target(request.user, param("target_type") or "", param("target_id"))
     return None
 
 
