@@ -166,7 +166,13 @@ class ContactEmail(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
-        indexes = [models.Index(fields=["email"], name="contactemail_email")]
+        # text_pattern_ops (PostgreSQL) serves `LIKE 'prefix%'` as well as equality: a search
+        # for an address is a prefix match here (see ContactFilter.apply).
+        indexes = [
+            models.Index(
+                fields=["email"], name="contactemail_email_prefix", opclasses=["text_pattern_ops"]
+            )
+        ]
 
     def __str__(self):
         return self.email

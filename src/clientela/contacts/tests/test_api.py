@@ -817,3 +817,27 @@ def test_custom_field_definitions_are_checked_by_their_service(admin):
     assert response.status_code == 400 and "choices" in response.json()["errors"]
     clash = admin.post(f"{API}/tags", {"name": "VIP"}), admin.post(f"{API}/tags", {"name": "vip"})
     assert clash[0].status_code == 201 and clash[1].status_code == 400
+
+
+def test_search_by_email_start_matches_any_address_of_the_contact_and_nothing_hidden(
+    ana, user, other_user
+):
+    maria = person(
+        user,
+        "María",
+        "López",
+        emails=[{"email": "info@lopez.es"}, {"email": "Maria.Lopez@acme.com"}],
+    )
+    person(user, "Ana", "Maria", emails=[{"email": "anamaria.lopez@acme.com"}])
+    person(other_user, "Hidden", "Maria", emails=[{"email": "maria.lopez@hidden.com"}])
+
+    def found(q):
+        return [row["id"] for row in ana.get(f"{API}/contacts", {"q": q}).json()["items"]]
+
+    # An address typed from its start matches the contact's second address too.
+    assert found("maria.lopez@") == [maria.pk]
+    assert found("MARIA.LOPEZ@ACME") == [maria.pk]
+    assert found("info@lopez") == [maria.pk]
+    # Other words still match anywhere in the name, emails and phones.
+    assert len(found("lopez")) == 2
+    assert found("maria.lopez@ López") == [maria.pk]
