@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from clientela.core.changelog import record_change, snapshot
 from clientela.core.versioning import bump_version
 from clientela.mail import wording
-from clientela.mail.kinds import NOTIFICATION_KINDS, NotificationKind, notification_kind
+from clientela.mail.kinds import NotificationKind, notification_kind
 from clientela.mail.models import (
     Notification,
     NotificationOptOut,
@@ -123,12 +123,7 @@ SUBJECT_MAX = 200
 BODY_MAX = 5000
 
 
-def wording_fields() -> list[str]:
-    """The editable texts of a kind's emails, per language: `subject_es`, `body_es`, …"""
-    return [f"{part}_{code}" for code in wording.LANGUAGE_CODES for part in ("subject", "body")]
-
-
-def _require_admin(actor):
+def require_admin(actor):
     if not (actor and actor.is_authenticated and actor.is_crm_admin):
         raise PermissionDenied(_("Only CRM admins may change notification settings."))
 
@@ -144,7 +139,7 @@ def wording_errors(kind: NotificationKind, data: dict) -> dict[str, list[str]]:
     """What is wrong with the subjects and bodies in `data`, by field name."""
     allowed = wording.placeholders(kind)
     errors: dict[str, list[str]] = {}
-    for name in wording_fields():
+    for name in wording.fields():
         if name not in data:
             continue
         value = data[name]
@@ -195,7 +190,7 @@ def save_notification_setting(
     """Switch a kind's emails on or off and set their wording (blank: the kind's default).
 
     A kind with no row yet has version 1, so a client that read it can send `If-Match: 1`."""
-    _require_admin(actor)
+    require_admin(actor)
     kind = registered_kind(kind_key)
     errors = wording_errors(kind, data)
     if "email_enabled" in data and not isinstance(data["email_enabled"], bool):
@@ -211,7 +206,7 @@ def save_notification_setting(
         if "email_enabled" in data:
             setting.email_enabled = data["email_enabled"]
             changed.append("email_enabled")
-        for name in wording_fields():
+        for name in wording.fields():
             if name in data:
                 setattr(setting, name, _stored_text(kind, name, data[name]))
                 changed.append(name)
@@ -221,24 +216,9 @@ def save_notification_setting(
     return setting
 
 
-def notification_setting(kind_key: str) -> tuple[NotificationKind, NotificationSetting]:
-    """A kind and its settings; an unsaved default (version 1) when the admin never set any."""
-    kind = registered_kind(kind_key)
-    setting = NotificationSetting.objects.filter(kind=kind.key).first()
-    return kind, setting or NotificationSetting(kind=kind.key)
-
-
-def effective_wording(kind: NotificationKind, setting: NotificationSetting, language: str):
-    """The subject and body used for `language`: the admin's, else the defaults."""
-    return (
-        setting.subject(language) or wording.default_subject(kind, language),
-        setting.body(language) or wording.default_body(kind, language),
-    )
-
-
-def save_email_preferences(actor, emails: dict) -> dict[str, bool]:
+def save_email_preferences(actor, emails: dict) -> None:
     """Set, for the kinds given, whether `actor` gets their emails (True) or opted out
-    (False); kinds not given keep their choice. Returns every kind's choice."""
+    (False); kinds not given keep their choice."""
     if not (actor and actor.is_authenticated):
         raise PermissionDenied
     errors = {}
@@ -258,10 +238,3 @@ def save_email_preferences(actor, emails: dict) -> dict[str, bool]:
             for key, wanted in emails.items()
             if not wanted and key not in existing
         )
-    return email_preferences(actor)
-
-
-def email_preferences(user) -> dict[str, bool]:
-    """For every registered kind: True if `user` gets its emails as far as they decide."""
-    opted_out = set(NotificationOptOut.objects.filter(user=user).values_list("kind", flat=True))
-    return {key: key not in opted_out for key in NOTIFICATION_KINDS}

@@ -39,6 +39,11 @@ SAMPLE_VALUES = {
 LANGUAGE_CODES = [code for code, _label in settings.LANGUAGES]
 
 
+def fields() -> list[str]:
+    """The editable texts of a kind's emails, per language: `subject_es`, `body_es`, …"""
+    return [f"{part}_{code}" for code in LANGUAGE_CODES for part in ("subject", "body")]
+
+
 def placeholders(kind: NotificationKind) -> dict[str, str]:
     """Every placeholder the kind's emails may use, with what it stands for."""
     own = {name: _("given by the notification") for name in kind.placeholders}
