@@ -22,6 +22,7 @@ from clientela.core.money import currency_choices
 
 from .filters import ORDERINGS
 from .models import LeadSource, LostReason, Opportunity, Pipeline, Stage
+from .queries import visible_related
 
 # How many contacts and customers a picker lists; the current one is always kept.
 PICKER_LIMIT = 200
@@ -222,7 +223,9 @@ class OpportunityForm(StyledForm):
         self.user = user
         self.opportunity = opportunity
         self.fixed_contact = fixed_contact
-        current_contact = fixed_contact or (opportunity.contact if opportunity else None)
+        current_contact = fixed_contact or (
+            visible_related(opportunity, "contact") if opportunity else None
+        )
         if fixed_contact is not None:
             # Opened from a contact (S4.2): the contact is fixed, not editable.
             self.fields["contact"].widget = forms.HiddenInput()
@@ -230,7 +233,14 @@ class OpportunityForm(StyledForm):
             self.initial["contact"] = fixed_contact.pk
         else:
             self.fields["contact"].widget.choices = contact_choices(user, current_contact)
-        current_customer = opportunity.customer if opportunity and opportunity.customer else None
+        current_customer = visible_related(opportunity, "customer") if opportunity else None
+        if current_customer is None and self.initial.get("customer"):
+            # Prefilled from the contact (S4.2), which the user may see.
+            current_customer = (
+                Customer.objects.select_related("contact")
+                .filter(pk=self.initial["customer"])
+                .first()
+            )
         self.fields["customer"].widget.choices = customer_choices(user, current_customer)
         pipelines = list(Pipeline.objects.prefetch_related("stages"))
         self.fields["stage"].choices = stage_choices(pipelines)

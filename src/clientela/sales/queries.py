@@ -16,6 +16,13 @@ from .models import Opportunity, Pipeline, Stage, StageChange
 USER_FIELDS = ("id", "first_name", "last_name", "email")
 
 
+def visible_related(record, name: str):
+    """The related record loaded by `visible_contact`/`visible_customer`, or None when the user
+    may not see it. (Reading `record.contact` itself would raise for a non-null foreign key
+    whose prefetch found nothing.)"""
+    return record._state.fields_cache.get(name)
+
+
 def visible_contact(user) -> Prefetch:
     return Prefetch(
         "contact", queryset=Contact.objects.visible_to(user).only("id", "kind", "display_name")

@@ -18,6 +18,7 @@ from clientela.contacts.schemas import (
 from clientela.core.api import MAX_VERSION, RecordId, text
 
 from .models import Opportunity, Stage
+from .queries import visible_related
 
 Amount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 Percent = Annotated[int, Field(ge=0, le=100)]
@@ -109,6 +110,11 @@ class StageRef(PlainOut):
     color: str
 
 
+class NamedRef(PlainOut):
+    id: int
+    name: str
+
+
 class CustomerRef(PlainOut):
     id: int
     code: str
@@ -129,9 +135,9 @@ class OpportunityRowOut(PlainOut):
     total: Decimal
     expected_close: datetime.date | None
     probability: int
-    pipeline: Ref
+    pipeline: NamedRef
     stage: StageRef
-    responsible: UserRef | None
+    responsible: NamedRef | None
     access: str
     closed_at: datetime.date | None
     tags: list[TagOut]
@@ -145,8 +151,8 @@ class OpportunityRowOut(PlainOut):
         return {
             "id": opportunity.pk,
             "title": opportunity.title,
-            "contact": opportunity.contact,
-            "customer": customer_ref(opportunity.customer),
+            "contact": visible_related(opportunity, "contact"),
+            "customer": customer_ref(visible_related(opportunity, "customer")),
             "currency": opportunity.currency,
             "amount": opportunity.amount,
             "budget_type": opportunity.budget_type,
@@ -213,8 +219,12 @@ class OpportunityOut(Schema):
     version: int
 
     @staticmethod
+    def resolve_contact(opportunity):
+        return visible_related(opportunity, "contact")
+
+    @staticmethod
     def resolve_customer(opportunity):
-        return customer_ref(opportunity.customer)
+        return customer_ref(visible_related(opportunity, "customer"))
 
     @staticmethod
     def resolve_interests(opportunity):

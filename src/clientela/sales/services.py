@@ -769,7 +769,7 @@ def save_stage(actor, pipeline: Pipeline, stage: Stage | None, data: dict) -> St
 
 
 def _renumber(pipeline: Pipeline, ordered_ids: list[int]):
-    stages = {s.pk: s for s in pipeline.stages.all()}
+    stages = {s.pk: s for s in Stage.objects.filter(pipeline=pipeline)}
     for position, pk in enumerate(ordered_ids):
         stage = stages[pk]
         if stage.position != position:
@@ -786,14 +786,9 @@ def reorder_stages(actor, pipeline: Pipeline, ordered_ids) -> list[Stage]:
     if len(ordered) != len(set(ordered)) or set(ordered) != current:
         raise ValidationError({"stage_ids": [_("List every stage of the pipeline exactly once.")]})
     _renumber(pipeline, ordered)
-    record_change(
-        actor,
-        pipeline,
-        "update",
-        None,
-        {"stages": [str(s) for s in pipeline.stages.all()]},
-    )
-    return list(pipeline.stages.all())
+    stages = list(Stage.objects.filter(pipeline=pipeline).order_by("position", "id"))
+    record_change(actor, pipeline, "update", None, {"stages": [str(s) for s in stages]})
+    return stages
 
 
 @transaction.atomic
