@@ -212,6 +212,18 @@ def delete_comment(request: HttpRequest, comment_id: int = ItemId):
 # --- files -------------------------------------------------------------------------------
 
 
+# Before the record's file list: both paths have two segments after /files/.
+@router.get(
+    "/files/{file_id}/download",
+    response={200: None, **error_responses(404)},
+    summary="Download a file",
+)
+def download_file(request: HttpRequest, file_id: int = ItemId):
+    """The file's bytes, as an attachment (`Content-Disposition: attachment`)."""
+    attachment, _record = queries.activity_for(request.user, Attachment, file_id)
+    return download_response(attachment)
+
+
 @router.get(
     "/files/{target_type}/{target_id}",
     response={200: PageOut[FileOut], **error_responses(404)},
@@ -261,17 +273,6 @@ def upload_file(
 def read_file(request: HttpRequest, file_id: int = ItemId):
     attachment, _record = queries.activity_for(request.user, Attachment, file_id)
     return attachment
-
-
-@router.get(
-    "/files/{file_id}/download",
-    response={200: None, **error_responses(404)},
-    summary="Download a file",
-)
-def download_file(request: HttpRequest, file_id: int = ItemId):
-    """The file's bytes, as an attachment (`Content-Disposition: attachment`)."""
-    attachment, _record = queries.activity_for(request.user, Attachment, file_id)
-    return download_response(attachment)
 
 
 @router.delete(
