@@ -8,6 +8,8 @@ class TasksConfig(AppConfig):
     verbose_name = _("Tasks")
 
     def ready(self):
+        from django.db.models.signals import post_delete
+
         from clientela.activities.targets import ACTIVITY_TARGETS
         from clientela.contacts.views import (
             BulkContactAction,
@@ -56,3 +58,6 @@ class TasksConfig(AppConfig):
         # INSTALLED_APPS lists them ahead of tasks.
         for model in ACTIVITY_TARGETS.values():
             register_record_tab(model, TASKS_TAB)
+            post_delete.connect(
+                services.unlink_deleted_record, sender=model, dispatch_uid=f"tasks-{model}"
+            )

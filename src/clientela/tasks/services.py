@@ -395,6 +395,15 @@ def reopen_task(actor, task: Task, expected_version: int | None = None) -> Task:
     return task
 
 
+def unlink_deleted_record(sender, instance, **kwargs):
+    """A deleted record's tasks stay with their responsible and creator, linked to nothing,
+    rather than vanishing with it (a to-do is not lost silently); `post_delete` of every
+    activity target calls this."""
+    Task.objects.filter(target_type=_content_type(instance), target_id=instance.pk).update(
+        target_type=None, target_id=None
+    )
+
+
 @transaction.atomic
 def delete_task(actor, task: Task):
     """Delete the task, its pending reminders; the record's timeline keeps its past events."""

@@ -4,14 +4,14 @@ follow-up, other, named in the installation's language; admins edit the list aft
 from django.conf import settings
 from django.db import migrations
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 SEED = [
-    ("Call", "telephone"),
-    ("Email", "envelope"),
-    ("Meeting", "people"),
-    ("Follow-up", "arrow-repeat"),
-    ("Other", "check2-square"),
+    (gettext_noop("Call"), "telephone"),
+    (gettext_noop("Email"), "envelope"),
+    (gettext_noop("Meeting"), "people"),
+    (gettext_noop("Follow-up"), "arrow-repeat"),
+    (gettext_noop("Other"), "check2-square"),
 ]
 
 

@@ -240,3 +240,16 @@ def test_who_may_change_and_delete(user, other_user, make_user, make_contact, ma
     private = make_contact(user)
     handed = make_task(user, contact=private, responsible_id=other_user.pk)
     assert services.close_task(other_user, handed).is_closed
+
+
+def test_deleting_the_contact_leaves_its_tasks_with_their_responsible(
+    user, make_contact, make_task
+):
+    from clientela.contacts.services import delete_contact
+
+    contact = make_contact(user)
+    task = make_task(user, contact=contact)
+    delete_contact(user, contact)
+    task.refresh_from_db()
+    assert task.target_type is None and task.target_id is None
+    assert Task.objects.visible_to(user).filter(pk=task.pk).exists()
