@@ -260,3 +260,28 @@ def test_bad_filters_are_reported_not_fatal(ana):
     response = ana.get("/tasks/?due=someday&responsible=abc&target_type=planet")
     assert response.status_code == 200
     assert 'id="filter-warning"' in response.content.decode()
+
+
+def test_every_activity_target_has_a_tasks_tab():
+    from clientela.activities.targets import ACTIVITY_TARGETS
+    from clientela.core.record_tabs import _TABS
+
+    assert "contact" in ACTIVITY_TARGETS
+    for model in ACTIVITY_TARGETS.values():
+        keys = [tab.key for tab in _TABS[model._meta.label_lower]]
+        assert "tasks" in keys, model
+
+
+def test_admins_edit_the_task_categories(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get("/settings/lists/task-categories/")
+    assert response.status_code == 200
+    assert TaskCategory.objects.first().name in response.content.decode()
+    assert "/settings/lists/task-categories/" in client.get("/settings/").content.decode()
+
+
+def test_the_api_is_in_the_openapi_spec(ana):
+    spec = ana.get("/api/v1/openapi.json").json()
+    assert {"/api/v1/tasks", "/api/v1/tasks/{task_id}", "/api/v1/tasks/bulk"} <= set(spec["paths"])
+    parameters = {p["name"] for p in spec["paths"]["/api/v1/tasks"]["get"]["parameters"]}
+    assert {"due", "scope", "status", "category", "responsible", "target_type"} <= parameters
