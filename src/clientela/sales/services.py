@@ -26,6 +26,7 @@ from clientela.core.versioning import bump_version
 from clientela.mail.kinds import ACCESS_GRANTED, NotificationKind, register_notification_kind
 from clientela.mail.services import notify
 
+from .defaults import seed_defaults
 from .models import LeadSource, LostReason, Opportunity, Pipeline, Stage, StageChange
 
 OPPORTUNITY_ASSIGNED = register_notification_kind(
@@ -85,6 +86,15 @@ def customer_for_contact(user, contact: Contact) -> Customer | None:
         if company_customer is not None:
             return company_customer
     return own
+
+
+def default_pipeline() -> Pipeline | None:
+    """The default pipeline; a database without any pipeline gets the seeded one back."""
+    pipeline = Pipeline.default()
+    if pipeline is None:
+        seed_defaults(Pipeline, Stage, LeadSource, LostReason)
+        pipeline = Pipeline.default()
+    return pipeline
 
 
 def first_open_stage(pipeline: Pipeline) -> Stage | None:
@@ -286,7 +296,7 @@ def _clean_fields(actor, opportunity: Opportunity, data: dict, errors: dict) -> 
         if stage is None:
             errors["stage_id"] = [_("The pipeline %(name)s has no stages.") % {"name": pipeline}]
     if opportunity._state.adding and pipeline is None and "pipeline_id" not in errors:
-        pipeline = Pipeline.default()
+        pipeline = default_pipeline()
         stage = stage or (first_open_stage(pipeline) if pipeline else None)
         if stage is None:
             errors["stage_id"] = [_("Choose the stage.")]

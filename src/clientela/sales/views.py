@@ -320,7 +320,7 @@ def _prefill(request, fixed_contact: Contact | None) -> dict:
     """What a new opportunity's form starts with: from the contact it was opened from (its
     customer, its currency), the default pipeline's first open stage, the user responsible."""
     initial = {"responsible": request.user.pk, "budget_periods": 1, "currency": "EUR"}
-    pipeline = Pipeline.default()
+    pipeline = services.default_pipeline()
     stage = services.first_open_stage(pipeline) if pipeline else None
     if stage is not None:
         initial.update(stage=stage.pk, probability=stage.probability)

@@ -1,69 +1,18 @@
-"""The default pipeline with its stages, the lead sources (S4.2) and a few lost reasons.
+"""The default pipeline with its stages, the lead sources (S4.2) and a few lost reasons, in the
+installation's language (see `sales.defaults`)."""
 
-Names are stored in the organisation's language (LANGUAGE_CODE) at the time of installation,
-translated through the catalogue (the English originals are marked with gettext_noop); admins
-rename them afterwards like any other row."""
-
-from django.conf import settings
 from django.db import migrations
-from django.utils import translation
-from django.utils.translation import gettext, gettext_noop
-
-STAGES = [
-    # name, probability, kind, colour
-    (gettext_noop("Prospecting"), 10, "open", "#6c757d"),
-    (gettext_noop("Qualification"), 20, "open", "#0dcaf0"),
-    (gettext_noop("Proposal"), 50, "open", "#0d6efd"),
-    (gettext_noop("Negotiation"), 80, "open", "#fd7e14"),
-    (gettext_noop("Won"), 100, "won", "#198754"),
-    (gettext_noop("Lost"), 0, "lost", "#dc3545"),
-]
-LEAD_SOURCES = [
-    gettext_noop("Cold call"),
-    gettext_noop("Existing customer"),
-    gettext_noop("Self generated"),
-    gettext_noop("Employee"),
-    gettext_noop("Partner"),
-    gettext_noop("Public relations"),
-    gettext_noop("Direct mail"),
-    gettext_noop("Conference"),
-    gettext_noop("Trade show"),
-    gettext_noop("Web site"),
-    gettext_noop("Word of mouth"),
-    gettext_noop("Other"),
-]
-LOST_REASONS = [
-    gettext_noop("Price too high"),
-    gettext_noop("Chose a competitor"),
-    gettext_noop("No budget"),
-    gettext_noop("No decision"),
-    gettext_noop("Timing"),
-    gettext_noop("Other"),
-]
 
 
 def seed(apps, schema_editor):
-    Pipeline = apps.get_model("sales", "Pipeline")
-    Stage = apps.get_model("sales", "Stage")
-    LeadSource = apps.get_model("sales", "LeadSource")
-    LostReason = apps.get_model("sales", "LostReason")
-    with translation.override(settings.LANGUAGE_CODE):
-        if not Pipeline.objects.exists():
-            pipeline = Pipeline.objects.create(name=gettext("Sales"), position=0, is_default=True)
-            Stage.objects.bulk_create(
-                Stage(
-                    pipeline=pipeline,
-                    name=gettext(name),
-                    position=i,
-                    probability=probability,
-                    kind=kind,
-                    color=color,
-                )
-                for i, (name, probability, kind, color) in enumerate(STAGES)
-            )
-        for model, names in ((LeadSource, LEAD_SOURCES), (LostReason, LOST_REASONS)):
-            for i, name in enumerate(names):
-                model.objects.get_or_create(name=gettext(name), defaults={"position": i})
+    from clientela.sales.defaults import seed_defaults
+
+    seed_defaults(
+        *(
+            apps.get_model("sales", name)
+            for name in ("Pipeline", "Stage", "LeadSource", "LostReason")
+        )
+    )
 
 
 class Migration(migrations.Migration):

@@ -297,3 +297,16 @@ def test_one_default_pipeline(admin_user):
     assert second.is_default and not first.is_default
     assert [s.kind for s in second.stages.all()] == ["open", "won", "lost"]
     assert CLOSE.year == 2030
+
+
+def test_demo_is_idempotent():
+    from clientela.contacts.demo import load_demo_data
+    from clientela.sales.demo import load_sales_demo
+
+    load_demo_data()
+    created = load_sales_demo()
+    assert created == 40 == Opportunity.objects.count()
+    assert StageChange.objects.count() > 40
+    assert Opportunity.objects.filter(stage__kind="won").exists()
+    assert Opportunity.objects.filter(stage__kind="lost", lost_reason__isnull=False).exists()
+    assert load_sales_demo() == 0
