@@ -31,6 +31,7 @@ SAMPLE_VALUES = {
     "record": _("Lucía Fernández"),
     "actor": _("Bruno Pérez"),
     "by": _("Bruno Pérez"),
+    "organiser": _("Bruno Pérez"),
     "due": _("25/11/2026 10:00"),
     "when": _("25/11/2026 10:00"),
     "recipient": _("Ana García"),
@@ -46,7 +47,10 @@ def fields() -> list[str]:
 
 def placeholders(kind: NotificationKind) -> dict[str, str]:
     """Every placeholder the kind's emails may use, with what it stands for."""
-    own = {name: _("given by the notification") for name in kind.placeholders}
+    # The names the kind's own text uses count even if its registration forgot to list them,
+    # or its default wording could not be saved back unchanged.
+    names = [*kind.placeholders, *PERCENT_PLACEHOLDER.findall(str(kind.text))]
+    own = {name: _("given by the notification") for name in names}
     return {**own, **COMMON_PLACEHOLDERS}
 
 
@@ -92,7 +96,7 @@ def email_values(recipient, params: dict, link: str) -> dict:
 
 
 def sample_values(kind: NotificationKind, link: str) -> dict:
-    values = {name: str(SAMPLE_VALUES.get(name, f"‹{name}›")) for name in kind.placeholders}
+    values = {name: str(SAMPLE_VALUES.get(name, f"‹{name}›")) for name in placeholders(kind)}
     values["recipient"] = str(SAMPLE_VALUES["recipient"])
     values["url"] = link
     return values

@@ -194,3 +194,21 @@ def test_an_unsaved_kind_reads_as_its_defaults_with_version_one(db):
     kind, setting = notification_setting(KIND)
     assert kind is CONTACT_ASSIGNED and setting.pk is None and setting.version == 1
     assert setting.email_enabled is True
+
+
+def test_every_registered_kinds_default_wording_saves_back_unchanged(admin_user):
+    """Whatever the apps registered, the admin can save the defaults as they are shown."""
+    for key, kind in NOTIFICATION_KINDS.items():
+        texts = {}
+        for code in wording.LANGUAGE_CODES:
+            texts[f"subject_{code}"] = wording.default_subject(kind, code)
+            texts[f"body_{code}"] = wording.default_body(kind, code)
+        setting = save_notification_setting(admin_user, key, texts)
+        assert all(getattr(setting, name) == "" for name in texts), key
+
+
+def test_a_kind_whose_text_uses_an_unlisted_placeholder_still_offers_it():
+    from clientela.mail.kinds import NotificationKind
+
+    kind = NotificationKind("x", "X", "%(title)s by %(actor)s", ("title",))
+    assert list(wording.placeholders(kind)) == ["title", "actor", "recipient", "url"]
