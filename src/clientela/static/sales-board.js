@@ -113,6 +113,10 @@
         animation: 120,
         ghostClass: "opacity-50",
         sort: false,
+        // Pointer events rather than the browser's native drag and drop, which differs
+        // between browsers and on touch screens.
+        forceFallback: true,
+        fallbackOnBody: true,
         onEnd,
       });
     });
