@@ -164,6 +164,9 @@ def cmd_demo(args) -> int:
 
     summary = load_demo_data()
     print(summary.report())
+    from clientela.sales.demo import load_sales_demo
+
+    print(f"Opportunities added: {load_sales_demo()}")
     print()
     from django.conf import settings
 
