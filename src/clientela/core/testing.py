@@ -38,6 +38,9 @@ class ApiClient:
         all_headers = {**self.headers, **(headers or {})}
         if data is not None and method in ("post", "put", "patch") and "content_type" not in extra:
             if _is_multipart(data):
+                if method == "post":
+                    # Django's client encodes a POSTed dict with files as multipart itself.
+                    return call(path, data, headers=all_headers)
                 body = encode_multipart(BOUNDARY, data)
                 return call(path, body, content_type=MULTIPART_CONTENT, headers=all_headers)
             return call(path, json.dumps(data), content_type=JSON, headers=all_headers)
