@@ -53,7 +53,7 @@ def list_notifications(
 
 @router.post(
     "/notifications/read",
-    response={200: MarkReadOut, **error_responses()},
+    response={200: MarkReadOut, **error_responses(400)},
     summary="Mark my notifications read",
 )
 def mark_notifications_read(request: HttpRequest, payload: MarkReadIn) -> dict:
