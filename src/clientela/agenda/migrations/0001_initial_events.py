@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("contacts", "0003_contact_search_statistics"),
         ("contenttypes", "0002_remove_content_type_name"),
-        ("core", "0002_initial_opportunities"),
+        ("core", "0002_money_settings_and_exchange_rates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0001_initial_users_and_teams"),
         ("contacts", "0003_contact_search_statistics"),
-        ("core", "0002_initial_opportunities"),
+        ("core", "0002_money_settings_and_exchange_rates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
