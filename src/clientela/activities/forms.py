@@ -45,6 +45,18 @@ class NoteForm(BootstrapFormMixin, forms.Form):
     files = MultipleFileField(label=_("Files"), required=False)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, categories=None, **kwargs):
+        """`categories`: the history categories the page already read, to offer them without
+        reading them again (the select's own query used a server-side cursor: three round
+        trips). Validation still goes through the field's queryset."""
+        super().__init__(*args, **kwargs)
+        if categories is not None:
+            field = self.fields["category"]
+            field.choices = [
+                ("", field.empty_label),
+                *((category.pk, field.label_from_instance(category)) for category in categories),
+            ]
+
     def service_data(self) -> dict:
         data = self.cleaned_data
         return {

@@ -57,24 +57,29 @@ def categories():
     return HistoryCategory.objects.order_by("position", "name")
 
 
+# Timeline sources (`timeline.register_timeline_source`): only what a timeline entry shows,
+# one query per source model on a page (plus the notes' files). Whole rows would bring the
+# authors' user rows, password hashes included, for nothing.
 def load_notes(ids) -> dict:
-    return {note.pk: note for note in notes_of_ids(ids)}
-
-
-def notes_of_ids(ids):
-    return (
+    notes = (
         Note.objects.filter(pk__in=ids)
-        .select_related("author", "category")
-        .prefetch_related("attachments")
+        .only("id", "text", "follow_up", "author_id")
+        .prefetch_related(
+            Prefetch(
+                "attachments", queryset=Attachment.objects.only("id", "note_id", "name", "size")
+            )
+        )
     )
+    return {note.pk: note for note in notes}
 
 
 def load_comments(ids) -> dict:
-    return {c.pk: c for c in Comment.objects.filter(pk__in=ids).select_related("author")}
+    comments = Comment.objects.filter(pk__in=ids).only("id", "text", "author_id")
+    return {comment.pk: comment for comment in comments}
 
 
 def load_files(ids) -> dict:
-    return {f.pk: f for f in Attachment.objects.filter(pk__in=ids)}
+    return {f.pk: f for f in Attachment.objects.filter(pk__in=ids).only("id", "name")}
 
 
 MENTION_CHOICES = 10

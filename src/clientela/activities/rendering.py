@@ -7,6 +7,7 @@ https, mailto): no `javascript:` links, no event handlers, no images (a remote i
 note would tell a third party who read it, and when)."""
 
 import re
+import threading
 
 import markdown
 import nh3
@@ -24,11 +25,24 @@ MENTION_TOKEN = re.compile(r"@\[(?P<name>[^\]\n]{1,150})\]\(user:(?P<id>[0-9]{1,
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 
 
-def _converter() -> markdown.Markdown:
+def _new_converter() -> markdown.Markdown:
     converter = markdown.Markdown(extensions=["sane_lists", "nl2br", "fenced_code", "tables"])
     converter.preprocessors.deregister("html_block")
     converter.inlinePatterns.deregister("html")
     return converter
+
+
+# Building a converter (loading the extensions, compiling their patterns) cost about twice as
+# much as converting a note, and a timeline page converts twenty; a converter is not
+# thread-safe, so each thread keeps one and resets it (references, stash) before each text.
+_converters = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    converter = getattr(_converters, "converter", None)
+    if converter is None:
+        converter = _converters.converter = _new_converter()
+    return converter.reset()
 
 
 def _mention_as_markdown(match: re.Match) -> str:

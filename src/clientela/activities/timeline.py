@@ -36,6 +36,14 @@ from clientela.core.pagination import Page
 
 from .models import HistoryCategory, TimelineEntry
 
+# What a page shows of the people named on it: never their whole user row.
+ACTOR_FIELDS = ("actor__id", "actor__first_name", "actor__last_name", "actor__email")
+ENTRY_FIELDS = (
+    "id", "at", "kind", "params", "actor_id", "category_id", "source_type_id", "source_id",
+    *ACTOR_FIELDS, "category__id", "category__name", "category__icon",
+)  # fmt: skip
+CHANGE_FIELDS = ("id", "object_repr", "action", "at", "before", "after", "actor_id", *ACTOR_FIELDS)
+
 MAX_OFFSET = 10_000
 MAX_LIMIT = 100
 # The kind of the change log's rows on a timeline (they are not TimelineEntry rows).
@@ -282,7 +290,7 @@ def timeline_page(
     window = offset + limit + 1
     streams = []
     if kind != CHANGE_KIND:
-        entries = timeline_entries(record).select_related("actor", "category")
+        entries = timeline_entries(record).select_related("actor", "category").only(*ENTRY_FIELDS)
         if category is not None:
             entries = entries.filter(category_id=category)
         if kind:
@@ -290,7 +298,7 @@ def timeline_page(
         streams.append([(e.at, 1, e.pk, _entry_item, e) for e in entries[:window]])
     if category is None and kind in (None, CHANGE_KIND):
         model = type(record)
-        changes = history_of(record)[:window]
+        changes = history_of(record).only(*CHANGE_FIELDS)[:window]
         streams.append([(c.at, 0, c.pk, lambda c: _change_item(c, model), c) for c in changes])
     merged = heapq.merge(*streams, key=lambda row: row[:3], reverse=True)
     rows = list(islice(merged, offset, window))

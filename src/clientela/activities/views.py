@@ -51,6 +51,13 @@ def _show_errors(form, error: ValidationError):
 # --- the tabs ----------------------------------------------------------------------------
 
 
+def _can_change_record(request, record) -> bool:
+    """Whether the user may change `record`: a record page that loaded it with the answer
+    (`viewer_can_change`, e.g. `contacts.queries.contact_page`) saves the query."""
+    known = getattr(record, "viewer_can_change", None)
+    return known if known is not None else can(request.user, Action.CHANGE, record)
+
+
 def timeline_context(request, record) -> dict:
     category = _int(request.GET.get("category"))
     kind = request.GET.get("kind") or None
@@ -63,9 +70,10 @@ def timeline_context(request, record) -> dict:
         offset=_int(request.GET.get("offset"), 0),
         limit=TIMELINE_PAGE,
     )
+    categories = list(queries.categories())
     return {
         "timeline": page,
-        "timeline_categories": list(queries.categories()),
+        "timeline_categories": categories,
         "timeline_category": category,
         "timeline_kind": kind,
         "timeline_base": "?"
@@ -78,8 +86,8 @@ def timeline_context(request, record) -> dict:
         ),
         "activity_record": record,
         "timeline_target": target_type(record),
-        "can_change_record": can(request.user, Action.CHANGE, record),
-        "note_form": NoteForm(),
+        "can_change_record": _can_change_record(request, record),
+        "note_form": NoteForm(categories=categories),
         "comment_form": CommentForm(),
     }
 
@@ -92,7 +100,7 @@ def files_context(request, record) -> dict:
         "files_page": page,
         "activity_record": record,
         "files_target": target_type(record),
-        "can_change_record": can(request.user, Action.CHANGE, record),
+        "can_change_record": _can_change_record(request, record),
         "file_form": FileForm(),
         "max_file_mb": f"{settings.ATTACHMENT_MAX_BYTES / 1024 / 1024:g}",
     }

@@ -1,6 +1,6 @@
 """Reads of contacts shared by pages, the API and exports. Always through the access point."""
 
-from django.db.models import F, OuterRef, Prefetch, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Subquery, prefetch_related_objects
 
 from clientela.accounts.models import User
 from clientela.core.models import Tag
@@ -65,8 +65,9 @@ def contact_list(user, filters: ContactFilter | None = None):
     return filters.apply(queryset)
 
 
-def contact_detail(user, pk: int):
-    """One contact with everything its page and its API representation show."""
+def _contact_row(user):
+    """One contact with what every view of it shows: the header of its page (name, photo, type,
+    temperature, tags, public / customer / supplier / lead marks, visible company)."""
     return (
         Contact.objects.visible_to(user)
         .select_related(
@@ -78,24 +79,51 @@ def contact_detail(user, pk: int):
             "supplier",
             "created_by",
         )
-        .prefetch_related(
-            visible_company(user),
-            "tags",
-            "interests",
-            "emails",
-            "phones",
-            "websites",
-            Prefetch("addresses", queryset=ContactAddress.objects.order_by("-is_main", "id")),
-            Prefetch(
-                "managers", queryset=User.objects.only("id", "first_name", "last_name", "email")
-            ),
-            Prefetch(
-                "shared_users", queryset=User.objects.only("id", "first_name", "last_name", "email")
-            ),
-            "shared_teams",
-        )
-        .get(pk=pk)
+        .prefetch_related(visible_company(user), "tags")
     )
+
+
+def _contact_details() -> list:
+    """The rows only the Information and Addresses tabs and the API show."""
+    return [
+        "interests",
+        "emails",
+        "phones",
+        "websites",
+        Prefetch("addresses", queryset=ContactAddress.objects.order_by("-is_main", "id")),
+        Prefetch("managers", queryset=User.objects.only("id", "first_name", "last_name", "email")),
+        Prefetch(
+            "shared_users", queryset=User.objects.only("id", "first_name", "last_name", "email")
+        ),
+        "shared_teams",
+    ]
+
+
+def contact_detail(user, pk: int):
+    """One contact with everything its page and its API representation show."""
+    return _contact_row(user).prefetch_related(*_contact_details()).get(pk=pk)
+
+
+def contact_page(user, pk: int, *, details: bool):
+    """The contact of its page: the header always, the details (`_contact_details`) when the
+    tab shows them. A tab that reads a relation left out still gets it, by one query of its own;
+    the company alone must never be read that way, and is always loaded through the access point.
+
+    `viewer_can_change` and `viewer_can_delete` answer `can(user, …)` for the page's buttons and
+    tabs in the same query, through the access point, instead of one query each."""
+    queryset = _contact_row(user).annotate(
+        viewer_can_change=Exists(Contact.objects.editable_by(user).filter(pk=OuterRef("pk"))),
+        viewer_can_delete=Exists(Contact.objects.deletable_by(user).filter(pk=OuterRef("pk"))),
+    )
+    if details:
+        queryset = queryset.prefetch_related(*_contact_details())
+    return queryset.get(pk=pk)
+
+
+def add_contact_details(contact: Contact) -> Contact:
+    """Load the details `contact_page(details=False)` left out."""
+    prefetch_related_objects([contact], *_contact_details())
+    return contact
 
 
 def people_of(user, company: Contact):

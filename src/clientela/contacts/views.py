@@ -39,9 +39,9 @@ from .forms import (
     split_tags,
 )
 from .models import Contact, Customer, Supplier
+from .queries import add_contact_details, contact_page, people_of
 from .queries import contact_detail as load_contact
 from .queries import contact_list as list_contacts
-from .queries import people_of
 
 # --- the contact list and its preset variants --------------------------------------------
 
@@ -438,12 +438,23 @@ def _custom_values(contact):
     return values
 
 
+# The tabs that show the contact's details (emails, phones, addresses, managers…); the others
+# show only the page's header, so their page loads the contact without them.
+DETAIL_TABS = frozenset({"information", "addresses"})
+
+
 @login_required
 @require_GET
 def contact_detail(request, pk):
-    contact = _visible_contact(request, pk)
+    requested = request.GET.get("tab")
+    try:
+        contact = contact_page(request.user, pk, details=requested in (None, *DETAIL_TABS))
+    except Contact.DoesNotExist as exc:
+        raise Http404 from exc
     tabs = tabs_for(contact)
-    tab = chosen_tab(tabs, request.GET.get("tab"))
+    tab = chosen_tab(tabs, requested)
+    if tab.key in DETAIL_TABS and requested not in DETAIL_TABS and requested is not None:
+        add_contact_details(contact)  # an unknown tab name falls back to Information
     context = {
         "contact": contact,
         "active_section": "companies" if contact.is_company else "contacts",
@@ -451,8 +462,8 @@ def contact_detail(request, pk):
         "tab": tab,
         "customer": getattr(contact, "customer", None),
         "supplier": getattr(contact, "supplier", None),
-        "can_change": can(request.user, Action.CHANGE, contact),
-        "can_delete": can(request.user, Action.DELETE, contact),
+        "can_change": contact.viewer_can_change,
+        "can_delete": contact.viewer_can_delete,
         "custom_values": _custom_values(contact) if tab.key == "information" else [],
         "contact_actions": _contact_actions(),
     }

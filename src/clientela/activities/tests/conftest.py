@@ -7,6 +7,16 @@ def _attachments_in_tmp(settings, tmp_path):
     settings.ATTACHMENT_MAX_BYTES = 200 * 1024
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Texts read outside a request (timeline entries, notifications, validation messages) in
+    English, as the assertions are; the default language is Spanish."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def make_contact(db):
     from clientela.contacts import services

@@ -220,3 +220,6 @@ def test_timeline_tab_query_budget_is_constant(ana, user, contact):
         services.add_comment(user, contact, {"text": f"c{n}"})
         services.attach_file(user, contact, samples.upload("b.txt", b"y"))
     assert count() == few
+    # Session, user, the contact and its tags (with the viewer's permissions), the entries,
+    # the change log, notes, their files, comments, files, categories, the bell's count.
+    assert few <= 12
