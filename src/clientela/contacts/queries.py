@@ -1,6 +1,6 @@
 """Reads of contacts shared by pages, the API and exports. Always through the access point."""
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Prefetch, Subquery
 
 from clientela.accounts.models import User
 from clientela.core.models import Tag
@@ -65,26 +65,24 @@ def contact_list(user, filters: ContactFilter | None = None):
     return filters.apply(queryset)
 
 
-def _contact_row(user):
+def _contact_row(user, *, details: bool):
     """One contact with what every view of it shows: the header of its page (name, photo, type,
-    temperature, tags, public / customer / supplier / lead marks, visible company)."""
-    return (
+    temperature, tags, public / customer / supplier / lead marks, visible company); with
+    `details`, also what only the Information and Addresses tabs and the API show."""
+    queryset = (
         Contact.objects.visible_to(user)
-        .select_related(
-            "contact_type",
-            "temperature",
-            "source",
-            "customer",
-            "customer__primary_contact",
-            "supplier",
-            "created_by",
-        )
+        .select_related("contact_type", "temperature", "customer", "supplier")
         .prefetch_related(visible_company(user), "tags")
     )
+    if details:
+        queryset = queryset.select_related(
+            "source", "customer__primary_contact", "created_by"
+        ).prefetch_related(*_contact_details())
+    return queryset
 
 
 def _contact_details() -> list:
-    """The rows only the Information and Addresses tabs and the API show."""
+    """The related rows only the Information and Addresses tabs and the API show."""
     return [
         "interests",
         "emails",
@@ -101,7 +99,7 @@ def _contact_details() -> list:
 
 def contact_detail(user, pk: int):
     """One contact with everything its page and its API representation show."""
-    return _contact_row(user).prefetch_related(*_contact_details()).get(pk=pk)
+    return _contact_row(user, details=True).get(pk=pk)
 
 
 def contact_page(user, pk: int, *, details: bool):
@@ -111,19 +109,11 @@ def contact_page(user, pk: int, *, details: bool):
 
     `viewer_can_change` and `viewer_can_delete` answer `can(user, …)` for the page's buttons and
     tabs in the same query, through the access point, instead of one query each."""
-    queryset = _contact_row(user).annotate(
+    queryset = _contact_row(user, details=details).annotate(
         viewer_can_change=Exists(Contact.objects.editable_by(user).filter(pk=OuterRef("pk"))),
         viewer_can_delete=Exists(Contact.objects.deletable_by(user).filter(pk=OuterRef("pk"))),
     )
-    if details:
-        queryset = queryset.prefetch_related(*_contact_details())
     return queryset.get(pk=pk)
-
-
-def add_contact_details(contact: Contact) -> Contact:
-    """Load the details `contact_page(details=False)` left out."""
-    prefetch_related_objects([contact], *_contact_details())
-    return contact
 
 
 def people_of(user, company: Contact):

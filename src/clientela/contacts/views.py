@@ -39,9 +39,9 @@ from .forms import (
     split_tags,
 )
 from .models import Contact, Customer, Supplier
-from .queries import add_contact_details, contact_page, people_of
 from .queries import contact_detail as load_contact
 from .queries import contact_list as list_contacts
+from .queries import contact_page, people_of
 
 # --- the contact list and its preset variants --------------------------------------------
 
@@ -447,14 +447,15 @@ DETAIL_TABS = frozenset({"information", "addresses"})
 @require_GET
 def contact_detail(request, pk):
     requested = request.GET.get("tab")
+    details = requested in (None, *DETAIL_TABS)
     try:
-        contact = contact_page(request.user, pk, details=requested in (None, *DETAIL_TABS))
+        contact = contact_page(request.user, pk, details=details)
+        tabs = tabs_for(contact)
+        tab = chosen_tab(tabs, requested)
+        if tab.key in DETAIL_TABS and not details:  # an unknown tab falls back to Information
+            contact = contact_page(request.user, pk, details=True)
     except Contact.DoesNotExist as exc:
         raise Http404 from exc
-    tabs = tabs_for(contact)
-    tab = chosen_tab(tabs, requested)
-    if tab.key in DETAIL_TABS and requested not in DETAIL_TABS and requested is not None:
-        add_contact_details(contact)  # an unknown tab name falls back to Information
     context = {
         "contact": contact,
         "active_section": "companies" if contact.is_company else "contacts",
