@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import translation
 
 from clientela.core.errors import ConflictError
 from clientela.core.models import ChangeLogEntry
@@ -68,7 +69,7 @@ def test_saving_records_the_change_and_bumps_the_version(admin_user):
 
 
 def test_bad_wording_is_refused_by_field_naming_the_placeholders(admin_user):
-    with pytest.raises(ValidationError) as caught:
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
         save_notification_setting(
             admin_user,
             KIND,
