@@ -140,6 +140,15 @@ class RateBook:
         index = bisect_right(dates, on)
         return self._rates[currency][index - 1] if index else None
 
+    def same_rate(self, currency: str, first: date, last: date) -> bool:
+        """Whether the same rate of `currency` (or the same lack of one) is in force on every
+        day from `first` to `last`: then one conversion of their summed amounts gives exactly
+        the sum of their conversions."""
+        if currency == self.default:
+            return True
+        dates = self._dates.get(currency, ())
+        return bisect_right(dates, first) == bisect_right(dates, last)
+
     def convert(
         self, amount: Decimal, currency: str, on: date, to: str | None = None, exact=False
     ) -> Decimal:

@@ -1,17 +1,20 @@
 """The pipeline board: one column per stage with its count, total and weighted total in the
 default currency, and the first cards of each column.
 
-Totals come from one SQL aggregate grouped by stage and currency (and, for amounts in another
-currency, by the day whose rate converts them), never from a loop over the cards. An amount in
+Totals come from one SQL aggregate grouped by stage, currency and month (see `stage_totals`),
+never from a loop over the cards. An amount in
 another currency converts at the rate in force on the opportunity's expected close date, or
 today when it has none; a column whose total needs a missing rate shows no total, and the board
 lists the rates to enter (`missing`)."""
 
 import contextlib
+import datetime
+import decimal
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -27,11 +30,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from clientela.core.money import MissingRate, RateBook, default_currency, round_money
+from clientela.core.money import CENT, MissingRate, RateBook, default_currency, round_money
 
 from .filters import OpportunityFilter
 from .models import Opportunity, Pipeline, Stage
-from .queries import visible_customer
+from .queries import visible_customer, visible_in_bulk
 
 CARDS_PER_COLUMN = 50
 CARD_ORDERING = ("-total", "id")
@@ -97,9 +100,11 @@ def chosen_pipeline(pipelines: list[Pipeline], pk: int | None) -> Pipeline | Non
     return next((p for p in pipelines if p.is_default), pipelines[0] if pipelines else None)
 
 
-def board_opportunities(user, filters: OpportunityFilter, pipeline: Pipeline):
-    """The opportunities of `pipeline` the user may see, as the list's filters narrow them."""
-    return filters.apply(Opportunity.objects.visible_to(user)).filter(pipeline=pipeline)
+def board_opportunities(user, filters: OpportunityFilter, pipeline: Pipeline, in_bulk=False):
+    """The opportunities of `pipeline` the user may see, as the list's filters narrow them.
+    `in_bulk` reaches the same ones through `visible_in_bulk`, for aggregates."""
+    visible = visible_in_bulk(user) if in_bulk else Opportunity.objects.visible_to(user)
+    return filters.apply(visible).filter(pipeline=pipeline)
 
 
 def conversion_day(currency: str):
@@ -123,21 +128,94 @@ WEIGHTED_SUM = Sum(
 def stage_totals(
     queryset, currency: str, book: RateBook | None = None
 ) -> tuple[dict[int, Totals], RateBook]:
-    """Totals per stage id, in `currency` (the default one), from one aggregate query."""
-    groups = list(
+    """Totals per stage id, in `currency` (the default one), from one aggregate query.
+
+    The query sums per stage, currency and expected close day first (in the order of the
+    `opp_board_totals` index, so PostgreSQL reads the index alone and needs no sort), then
+    per stage, currency and month, keeping each group's first and last day. When one rate is in
+    force over a group's days (rates entered monthly, as usual), converting the group's sum is
+    exactly the sum of converting each opportunity; a currency with a group that spans a change
+    of rate is summed again per day, in one more query, so the totals stay exact whatever the
+    rates' dates. Amounts in the default currency need no rate and form one group per stage."""
+    days = (
         queryset.order_by()
-        .values("stage_id", "currency", day=conversion_day(currency))
+        .values("stage_id", "currency", "expected_close")
         .annotate(n=Count("id"), amount=Sum("total"), weighted=WEIGHTED_SUM)
     )
+    today = timezone.localdate()
+    inner_sql, params = days.query.sql_with_params()
+    month = _month_sql("days.expected_close")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT days.stage_id, days.currency, SUM(days.n), SUM(days.amount),"
+            " SUM(days.weighted), MIN(days.expected_close), MAX(days.expected_close)"
+            f" FROM ({inner_sql}) AS days GROUP BY days.stage_id, days.currency,"
+            f" CASE WHEN days.currency = %s THEN NULL ELSE {month} END",
+            (*params, currency),
+        )
+        groups = [_money_group(row, currency) for row in cursor.fetchall()]
     if book is None:
-        days = [g["day"] for g in groups if g["day"]]
-        book = RateBook({g["currency"] for g in groups}, until=max(days) if days else None)
+        last_days = [g["last_day"] or today for g in groups if g["currency"] != currency]
+        book = RateBook(
+            {g["currency"] for g in groups}, until=max(last_days) if last_days else None
+        )
+    mixed = {
+        g["currency"]
+        for g in groups
+        if g["day"] and not book.same_rate(g["currency"], g["day"], g["last_day"])
+    }
+    if mixed:
+        groups = [g for g in groups if g["currency"] not in mixed] + [
+            {**g, "day": g["expected_close"]} for g in days.filter(currency__in=mixed)
+        ]
     totals: dict[int, Totals] = defaultdict(Totals)
     for group in groups:
         add_group(totals[group["stage_id"]], group, book)
     for stage_totals_ in totals.values():
         finish(stage_totals_)
     return dict(totals), book
+
+
+def _month_sql(column: str) -> str:
+    """SQL grouping dates by month (any key that is the same within a month will do)."""
+    if connection.vendor == "postgresql":
+        return f"date_trunc('month', {column}::timestamp)"
+    return f"substr({column}, 1, 7)"
+
+
+def _money_group(row, currency: str) -> dict:
+    stage_id, group_currency, n, amount, weighted, first_day, last_day = row
+    if group_currency == currency:
+        first_day = last_day = None  # converts at no rate
+    else:
+        first_day, last_day = _date(first_day), _date(last_day)
+    return {
+        "stage_id": stage_id,
+        "currency": group_currency,
+        "n": n,
+        "amount": _decimal(amount),
+        "weighted": _decimal(weighted),
+        "day": first_day,
+        "last_day": last_day,
+    }
+
+
+def _decimal(value) -> Decimal:
+    """Sums from raw SQL: PostgreSQL answers Decimal; SQLite a float, which is quantized to
+    cents the way Django's own SQLite converter does it."""
+    if value is None:
+        return Decimal(0)
+    if isinstance(value, float):
+        return FLOAT_CONTEXT.create_decimal_from_float(value).quantize(CENT)
+    return Decimal(value)
+
+
+FLOAT_CONTEXT = decimal.Context(prec=15)
+
+
+def _date(value):
+    """Dates from raw SQL: SQLite answers text."""
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def add_group(totals: Totals, group: dict, book: RateBook):
@@ -207,7 +285,9 @@ def build_board(user, filters: OpportunityFilter, pipeline_pk: int | None = None
     if pipeline is None:
         return Board(None, pipelines, [], currency, [], Totals())
     filters = filters.model_copy(update={"pipeline": None})
-    totals, book = stage_totals(board_opportunities(user, filters, pipeline), currency)
+    totals, book = stage_totals(
+        board_opportunities(user, filters, pipeline, in_bulk=True), currency
+    )
     columns = []
     for stage in pipeline.stages.all():
         cards, has_more = column_cards(user, filters, pipeline, stage)

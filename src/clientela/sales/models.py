@@ -177,6 +177,32 @@ class Opportunity(BaseRecord, AccessControlled):
             models.Index(fields=["access", "-created_at", "-id"], name="opp_access_created"),
             models.Index(fields=["title", "id"], name="opp_title"),
             models.Index(fields=["closed_at"], name="opp_closed"),
+            # Covering indexes of the board's and the forecast's aggregates (PostgreSQL reads
+            # them without visiting the table; see docs/performance.md, "Sales pipeline").
+            models.Index(
+                fields=["pipeline", "stage", "currency", "expected_close"],
+                include=["total", "probability", "access", "id"],
+                name="opp_board_totals",
+            ),
+            models.Index(
+                fields=["expected_close"],
+                include=[
+                    "pipeline",
+                    "stage",
+                    "responsible",
+                    "currency",
+                    "total",
+                    "probability",
+                    "access",
+                    "id",
+                ],
+                name="opp_forecast",
+            ),
+            models.Index(
+                fields=["closed_at"],
+                include=["stage", "currency", "total", "access", "id"],
+                name="opp_won",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(probability__lte=100), name="opp_probability_max"),
@@ -250,6 +276,8 @@ class StageChange(models.Model):
         indexes = [
             models.Index(fields=["opportunity", "entered_at"], name="stagechange_opportunity"),
             models.Index(fields=["to_stage", "entered_at"], name="stagechange_stage"),
+            # The funnel: the stages each opportunity reached, read from the index alone.
+            models.Index(fields=["opportunity", "to_stage"], name="stagechange_reached"),
         ]
 
     def __str__(self):

@@ -4,10 +4,11 @@ An opportunity's contact and customer are records with their own access: they ar
 through `Contact.objects.visible_to(user)`, so one the user may not see comes back as None and
 its name never reaches a page or the API (the opportunity itself still shows)."""
 
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, Q
 
-from clientela.accounts.models import User
+from clientela.accounts.models import Team, User
 from clientela.contacts.models import Contact, Customer
+from clientela.core.access import AccessLevel, is_crm_user
 from clientela.core.models import Tag
 
 from .filters import OpportunityFilter
@@ -35,6 +36,32 @@ def visible_customer(user) -> Prefetch:
         queryset=Customer.objects.filter(contact__in=Contact.objects.visible_to(user).values("pk"))
         .select_related("contact")
         .only("id", "code", "contact_id", "contact__id", "contact__display_name", "contact__kind"),
+    )
+
+
+def visible_in_bulk(user):
+    """The same opportunities as `Opportunity.objects.visible_to(user)`, written for aggregates
+    over many rows (the board's totals, the forecast, the funnel).
+
+    `visible_to` checks each private row with three correlated index probes, which suits a
+    page of 50 rows but costs about 400,000 buffer reads over a pipeline of 250,000. Here each
+    grant is `pk IN (the user's grants)`, which PostgreSQL runs as a hashed subplan: the user's
+    grants are read once per query, and each private row costs a hash lookup. The test
+    `test_visible_in_bulk_is_visible_to` holds the two to the same set."""
+    if not is_crm_user(user):
+        return Opportunity.objects.none()
+    if user.is_crm_admin:
+        return Opportunity.objects.all()
+    managers = Opportunity.managers.through.objects.filter(user_id=user.pk)
+    shared_users = Opportunity.shared_users.through.objects.filter(user_id=user.pk)
+    shared_teams = Opportunity.shared_teams.through.objects.filter(
+        team_id__in=Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+    )
+    return Opportunity.objects.filter(
+        Q(access__in=[AccessLevel.PUBLIC_READ, AccessLevel.PUBLIC_WRITE])
+        | Q(pk__in=managers.values("opportunity_id"))
+        | Q(pk__in=shared_users.values("opportunity_id"))
+        | Q(pk__in=shared_teams.values("opportunity_id"))
     )
 
 
