@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Max, Sum
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Max,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncMonth
 
 from clientela.accounts.models import User
@@ -24,7 +32,8 @@ from clientela.core.money import MissingRate, RateBook, default_currency, round_
 
 from .board import WEIGHTED_SUM
 from .filters import OpportunityFilter
-from .models import Opportunity, Pipeline, Stage, StageChange
+from .models import Pipeline, Stage, StageChange
+from .queries import visible_in_bulk
 
 MAX_PERIOD_DAYS = 3 * 366
 
@@ -118,7 +127,7 @@ class Forecast:
 
 
 def _scope(user, filters: OpportunityFilter):
-    return filters.apply(Opportunity.objects.visible_to(user)).order_by()
+    return filters.apply(visible_in_bulk(user)).order_by()
 
 
 def _rate_book(groups: list[dict], end: datetime.date) -> RateBook:
@@ -182,14 +191,25 @@ def funnel(user, filters, pipeline: Pipeline, start, end):
 def _reached_positions(opportunities, pipeline) -> dict[int, int]:
     """How many opportunities got, at the furthest, to each stage position (lost stages aside:
     losing ends the road wherever it happened)."""
+    positions = dict(pipeline.stages.exclude(kind=Stage.Kind.LOST).values_list("pk", "position"))
+    if not positions:
+        return {}
+    # The positions come as a CASE over the few stage ids rather than a join to the stages,
+    # so that PostgreSQL estimates the history rows well and hashes the period's opportunities
+    # (read from the `opp_forecast` index) instead of probing them once per stage change.
+    furthest_position = Max(
+        Case(
+            *(When(to_stage_id=pk, then=Value(position)) for pk, position in positions.items()),
+            output_field=IntegerField(),
+        )
+    )
     furthest = (
         StageChange.objects.filter(
-            opportunity__in=opportunities.values("pk"), to_stage__pipeline=pipeline
+            opportunity__in=opportunities.values("pk"), to_stage_id__in=list(positions)
         )
-        .exclude(to_stage__kind=Stage.Kind.LOST)
         .order_by()
         .values("opportunity_id")
-        .annotate(furthest=Max("to_stage__position"))
+        .annotate(furthest=furthest_position)
         .values("furthest")
     )
     sql, params = furthest.query.sql_with_params()
