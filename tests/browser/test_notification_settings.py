@@ -43,7 +43,7 @@ def test_admin_switches_a_kinds_email_off_from_the_list(new_page, admin_user):
 def test_a_user_opts_out_of_a_kind(new_page, user):
     page = new_page(user)
     page.goto("/notifications/")
-    page.click("#notification-preferences")
+    page.click("#email-preferences")
     page.wait_for_url("**/notifications/preferences/")
     switch = page.locator(f"#email-{KIND}")
     assert switch.is_checked()
