@@ -69,6 +69,7 @@ def timeline(
         kind=params.kind,
         offset=params.offset,
         limit=params.limit,
+        with_sources=False,
     )
     return page_out(page)
 

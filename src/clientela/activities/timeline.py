@@ -279,12 +279,15 @@ def timeline_page(
     kind: str | None = None,
     offset: int = 0,
     limit: int = 25,
+    with_sources: bool = True,
 ) -> Page:
     """One page of `record`'s timeline, newest first, optionally only one category (history
     event category id) or one kind (a registered key; `"change"` for the change log).
 
     `record` must come from the access point (`targets.find_target`): this does not check.
-    Queries: the entries, the change log, one per source model shown — constant per page."""
+    Queries: the entries, the change log, one per source model shown — constant per page.
+    `with_sources=False` leaves `TimelineItem.source` empty, for readers that do not show the
+    notes' and comments' text (the API's timeline names sources by type and id only)."""
     offset = min(max(int(offset), 0), MAX_OFFSET)
     limit = min(max(int(limit), 1), MAX_LIMIT)
     window = offset + limit + 1
@@ -303,7 +306,8 @@ def timeline_page(
     merged = heapq.merge(*streams, key=lambda row: row[:3], reverse=True)
     rows = list(islice(merged, offset, window))
     items = [make(obj) for _at, _rank, _pk, make, obj in rows[:limit]]
-    _attach_sources(items)
+    if with_sources:
+        _attach_sources(items)
     has_next = len(rows) > limit
     return Page(
         items=items,
