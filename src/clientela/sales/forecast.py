@@ -65,15 +65,14 @@ class Amounts:
     weighted: Decimal | None = Decimal(0)
 
     def add(self, count, total, weighted, currency, month, book: RateBook):
+        self.add_converted(count, *_converted(total, weighted, currency, month, book))
+
+    def add_converted(self, count, total: Decimal | None, weighted: Decimal | None):
+        """Add amounts already in the default currency (None: a rate was missing)."""
         self.count += count
-        try:
-            day = month_end(month)
-            total = book.convert(total or Decimal(0), currency, day, exact=True)
-            weighted = book.convert((weighted or Decimal(0)) / 100, currency, day, exact=True)
-        except MissingRate:
+        if total is None:
             self.total = self.weighted = None
-            return
-        if self.total is not None:
+        elif self.total is not None:
             self.total += total
             self.weighted += weighted
 
@@ -82,6 +81,28 @@ class Amounts:
             self.total = round_money(self.total)
             self.weighted = round_money(self.weighted)
         return self
+
+
+def _converted(total, weighted, currency, month, book: RateBook):
+    """A group's total and weighted total (× 100) in the default currency at the rate in force
+    on the last day of its month, unrounded; (None, None) when that rate is missing."""
+    try:
+        day = month_end(month)
+        return (
+            book.convert(total or Decimal(0), currency, day, exact=True),
+            book.convert((weighted or Decimal(0)) / 100, currency, day, exact=True),
+        )
+    except MissingRate:
+        return None, None
+
+
+def _convert_groups(groups: list[dict], book: RateBook):
+    """Convert each group once (a group adds to a month, a row and a row's month)."""
+    for group in groups:
+        group["month"] = _as_date(group["month"])
+        group["converted"] = _converted(
+            group["amount"], group["weighted"], group["currency"], group["month"], book
+        )
 
 
 @dataclass
@@ -161,10 +182,12 @@ def _roll_up(groups, key, book, labels: dict) -> list[Row]:
         row = rows.get(k)
         if row is None:
             row = rows[k] = Row(k, labels.get(k, ""), Amounts())
-        month = _as_date(group["month"])
-        args = (group["n"], group["amount"], group["weighted"], group["currency"], month, book)
-        row.amounts.add(*args)
-        row.by_month.setdefault(month, Amounts()).add(*args)
+        month = group["month"]
+        row.amounts.add_converted(group["n"], *group["converted"])
+        by_month = row.by_month.get(month)
+        if by_month is None:
+            by_month = row.by_month[month] = Amounts()
+        by_month.add_converted(group["n"], *group["converted"])
     for row in rows.values():
         row.amounts.finish()
         for amounts in row.by_month.values():
@@ -223,14 +246,7 @@ def _reached_positions(opportunities, pipeline) -> dict[int, int]:
 def _funnel_steps(stages, groups, reached_by_top, book) -> list[FunnelStep]:
     per_stage: dict[int, Amounts] = defaultdict(Amounts)
     for group in groups:
-        per_stage[group["stage_id"]].add(
-            group["n"],
-            group["amount"],
-            group["weighted"],
-            group["currency"],
-            _as_date(group["month"]),
-            book,
-        )
+        per_stage[group["stage_id"]].add_converted(group["n"], *group["converted"])
     steps, previous_reached = [], None
     for stage in stages:
         amounts = per_stage[stage.pk].finish()
@@ -260,6 +276,7 @@ def build_forecast(
         funnel(user, filters, funnel_pipeline, start, end) if funnel_pipeline else ([], [], {})
     )
     book = _rate_book([*open_groups, *won, *funnel_groups], end)
+    _convert_groups([*open_groups, *won, *funnel_groups], book)
 
     [overall] = _roll_up(open_groups, None, book, {}) or [Row(None, "", Amounts())]
     responsible_ids = {g["responsible_id"] for g in open_groups if g["responsible_id"]}
