@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from clientela.activities import services
 from clientela.activities.files import storage
@@ -131,7 +132,8 @@ def test_mentions_notify_those_who_can_see_the_record(user, other_user, make_con
     assert list(comment.mentioned.all()) == [other_user]
     notification = Notification.objects.get(recipient=other_user, kind="mention")
     assert notification.kind == "mention"
-    assert notification.text == f"Ana García mentioned you on {record}"
+    with translation.override("en"):
+        assert notification.text == f"Ana García mentioned you on {record}"
     assert notification.url == f"{record.get_absolute_url()}?tab=timeline"
 
 
