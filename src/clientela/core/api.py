@@ -178,6 +178,7 @@ def register_routers():
     from clientela.agenda.api import router as agenda_router
     from clientela.contacts.api import router as contacts_router
     from clientela.core.money_api import router as money_router
+    from clientela.mail.api import router as mail_router
     from clientela.sales.analytics_api import router as sales_analytics_router
     from clientela.sales.api import router as sales_router
     from clientela.tasks.api import router as tasks_router
@@ -190,6 +191,7 @@ def register_routers():
     api.add_router("/", activities_router)
     api.add_router("/", tasks_router)
     api.add_router("/", agenda_router)
+    api.add_router("/", mail_router)
 
 
 register_routers()

@@ -19,15 +19,3 @@ class MailConfig(AppConfig):
                 order=60,
             )
         )
-        _mount_api()
-
-
-def _mount_api():
-    """Mount the notifications API until `core.api.register_routers()` names it; mounting it
-    twice would be refused, so this checks first."""
-    from clientela.core.api import api
-
-    from .api import router
-
-    if all(mounted is not router for _prefix, mounted in api._routers):
-        api.add_router("/", router)
