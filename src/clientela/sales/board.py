@@ -10,6 +10,7 @@ lists the rates to enter (`missing`)."""
 import contextlib
 import datetime
 import decimal
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,22 +20,22 @@ from django.db.models import (
     Case,
     Count,
     DateField,
-    DecimalField,
-    ExpressionWrapper,
-    F,
     Prefetch,
+    Q,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from clientela.core.access import is_crm_user
 from clientela.core.money import CENT, MissingRate, RateBook, default_currency, round_money
 
 from .filters import OpportunityFilter
-from .models import Opportunity, Pipeline, Stage
-from .queries import visible_customer, visible_in_bulk
+from .models import Opportunity, Pipeline, Stage, StageMonthTotal
+from .queries import private_granted_in_bulk, visible_customer, visible_in_bulk
+from .stage_month_totals import WEIGHTED_SUM
 
 # Rendering a card costs about as much as the column totals over 250,000 opportunities: 20 per
 # column keep the page within its budget, and "More…" brings the next ones.
@@ -120,13 +121,6 @@ def conversion_day(currency: str):
     )
 
 
-WEIGHTED_SUM = Sum(
-    ExpressionWrapper(
-        F("total") * F("probability"), output_field=DecimalField(max_digits=22, decimal_places=2)
-    )
-)
-
-
 def stage_totals(
     queryset, currency: str, book: RateBook | None = None
 ) -> tuple[dict[int, Totals], RateBook]:
@@ -170,12 +164,109 @@ def stage_totals(
         groups = [g for g in groups if g["currency"] not in mixed] + [
             {**g, "day": g["expected_close"]} for g in days.filter(currency__in=mixed)
         ]
+    return _add_up(groups, book), book
+
+
+def _add_up(groups: list[dict], book: RateBook) -> dict[int, Totals]:
     totals: dict[int, Totals] = defaultdict(Totals)
     for group in groups:
         add_group(totals[group["stage_id"]], group, book)
     for stage_totals_ in totals.values():
         finish(stage_totals_)
-    return dict(totals), book
+    return dict(totals)
+
+
+def summary_stage_totals(
+    user, pipeline: Pipeline, currency: str
+) -> tuple[dict[int, Totals], RateBook]:
+    """The same totals as `stage_totals` over the whole pipeline, read from the summary
+    (`StageMonthTotal`) instead of the pipeline's opportunities.
+
+    An admin sees every opportunity: the summary alone. A regular user sees the public ones
+    (the summary's public rows) and the private ones they were granted, summed live per month
+    from the partial index `opp_board_private` (see `private_granted_in_bulk`). Groups are per
+    stage, currency and month, as in `stage_totals`; a month over which the currency's rate
+    changes, or has none, is summed again per day over the opportunities the user sees (one
+    more query), so the totals and the missing rates are exactly those of the live aggregate."""
+    rows = StageMonthTotal.objects.filter(pipeline=pipeline).exclude(count=0)
+    private_months = []
+    if not user.is_crm_admin:
+        rows = rows.filter(is_private=False)
+        private_months = (
+            private_granted_in_bulk(user)
+            .filter(pipeline=pipeline)
+            .order_by()
+            .annotate(month=TruncMonth("expected_close"))
+            .values_list("stage_id", "currency", "month")
+            .annotate(n=Count("id"), amount=Sum("total"), weighted=WEIGHTED_SUM)
+        )
+    groups: dict[tuple, dict] = {}
+    for stage_id, code, month, n, amount, weighted in rows.values_list(
+        "stage_id", "currency", "month"
+    ).annotate(n=Sum("count"), amount=Sum("total"), weighted=Sum("weighted")):
+        _merge(groups, stage_id, code, month, currency, n, amount, weighted * 100)
+    for stage_id, code, month, n, amount, weighted in private_months:
+        if isinstance(month, datetime.datetime):
+            month = month.date()
+        _merge(groups, stage_id, code, month, currency, n, amount, weighted)
+
+    today = timezone.localdate()
+    month_ends = [_month_end(month) for (_s, code, month) in groups if code != currency and month]
+    book = RateBook(
+        {code for (_s, code, _m) in groups}, until=max([today, *month_ends]) if groups else None
+    )
+    exact_per_day = {
+        (code, month)
+        for (_s, code, month) in groups
+        if code != currency
+        and month
+        and (book.rate(code, month) is None or not book.same_rate(code, month, _month_end(month)))
+    }
+    if exact_per_day:
+        groups = {k: g for k, g in groups.items() if (k[1], k[2]) not in exact_per_day}
+        in_months = Q()
+        for code, month in exact_per_day:
+            in_months |= Q(currency=code, expected_close__range=(month, _month_end(month)))
+        days = (
+            visible_in_bulk(user)
+            .filter(pipeline=pipeline)
+            .filter(in_months)
+            .order_by()
+            .values("stage_id", "currency", "expected_close")
+            .annotate(n=Count("id"), amount=Sum("total"), weighted=WEIGHTED_SUM)
+        )
+        for index, row in enumerate(days):
+            day = row["expected_close"]
+            groups[("day", index)] = {**row, "day": day, "last_day": day}
+    return _add_up(list(groups.values()), book), book
+
+
+def _merge(groups: dict, stage_id, code, month, currency, n, amount, weighted_per_cent):
+    """Add a summary row or a group of private opportunities to the group of its stage,
+    currency and month (one group per stage for the default currency: it converts at no
+    rate). `weighted_per_cent` is Σ total × probability, as `add_group` takes it."""
+    month = None if code == currency else month
+    group = groups.setdefault(
+        (stage_id, code, month),
+        {
+            "stage_id": stage_id,
+            "currency": code,
+            "n": 0,
+            "amount": Decimal(0),
+            "weighted": Decimal(0),
+            "day": month,
+            "last_day": _month_end(month) if month else None,
+        },
+    )
+    group["n"] += n
+    group["amount"] += amount or 0
+    group["weighted"] += weighted_per_cent or 0
+
+
+@functools.lru_cache(maxsize=1024)
+def _month_end(month: datetime.date) -> datetime.date:
+    next_month = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return next_month - datetime.timedelta(days=1)
 
 
 def _month_sql(column: str) -> str:
@@ -287,9 +378,12 @@ def build_board(user, filters: OpportunityFilter, pipeline_pk: int | None = None
     if pipeline is None:
         return Board(None, pipelines, [], currency, [], Totals())
     filters = filters.model_copy(update={"pipeline": None})
-    totals, book = stage_totals(
-        board_opportunities(user, filters, pipeline, in_bulk=True), currency
-    )
+    if is_crm_user(user) and not filters.active():
+        totals, book = summary_stage_totals(user, pipeline, currency)
+    else:
+        totals, book = stage_totals(
+            board_opportunities(user, filters, pipeline, in_bulk=True), currency
+        )
     columns = []
     for stage in pipeline.stages.all():
         cards, has_more = column_cards(user, filters, pipeline, stage)

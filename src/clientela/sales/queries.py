@@ -55,14 +55,31 @@ def visible_in_bulk(user):
         return Opportunity.objects.none()
     if user.is_crm_admin:
         return Opportunity.objects.all()
+    return Opportunity.objects.filter(
+        Q(access__in=[AccessLevel.PUBLIC_READ, AccessLevel.PUBLIC_WRITE]) | _granted(user)
+    )
+
+
+def private_granted_in_bulk(user):
+    """The private opportunities `user` reaches through a grant (manager, shared with them or
+    with one of their teams), written as `visible_in_bulk` is: what a regular user's board adds
+    to the public totals of the summary. (Not meant for admins, who see every one.)
+
+    Only `access = private` in the filter, so PostgreSQL reads the partial index
+    `opp_board_private` alone."""
+    if not is_crm_user(user):
+        return Opportunity.objects.none()
+    return Opportunity.objects.filter(access=AccessLevel.PRIVATE).filter(_granted(user))
+
+
+def _granted(user) -> Q:
     managers = Opportunity.managers.through.objects.filter(user_id=user.pk)
     shared_users = Opportunity.shared_users.through.objects.filter(user_id=user.pk)
     shared_teams = Opportunity.shared_teams.through.objects.filter(
         team_id__in=Team.members.through.objects.filter(user_id=user.pk).values("team_id")
     )
-    return Opportunity.objects.filter(
-        Q(access__in=[AccessLevel.PUBLIC_READ, AccessLevel.PUBLIC_WRITE])
-        | Q(pk__in=managers.values("opportunity_id"))
+    return (
+        Q(pk__in=managers.values("opportunity_id"))
         | Q(pk__in=shared_users.values("opportunity_id"))
         | Q(pk__in=shared_teams.values("opportunity_id"))
     )

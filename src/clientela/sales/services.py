@@ -26,6 +26,7 @@ from clientela.core.versioning import bump_version
 from clientela.mail.kinds import ACCESS_GRANTED, NotificationKind, register_notification_kind
 from clientela.mail.services import notify
 
+from . import stage_month_totals
 from .defaults import seed_defaults
 from .models import LeadSource, LostReason, Opportunity, Pipeline, Stage, StageChange
 
@@ -446,6 +447,7 @@ def create_opportunity(actor, data: dict) -> Opportunity:
         raise ValidationError(errors)
     _previous, now = _enter_stage(actor, opportunity, stage)
     opportunity.save()
+    stage_month_totals.apply_change(None, stage_month_totals.contribution(opportunity))
     managers = relations.pop("managers", None) or [actor]
     if opportunity.responsible_id and opportunity.responsible not in managers:
         managers.append(opportunity.responsible)
@@ -501,6 +503,7 @@ def update_opportunity(
     opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     _check_can_change(actor, opportunity, data)
     before = snapshot(opportunity)
+    counted = stage_month_totals.contribution(opportunity)
     old_shared = set(opportunity.shared_users.values_list("pk", flat=True))
     old_responsible_id = opportunity.responsible_id
     errors: dict = {}
@@ -536,6 +539,7 @@ def update_opportunity(
         new_responsible = opportunity.responsible
         opportunity.managers.add(new_responsible)
     bump_version(opportunity, expected_version, UPDATE_FIELDS)
+    stage_month_totals.apply_change(counted, stage_month_totals.contribution(opportunity))
     if stage is not None:
         _write_stage_history(actor, opportunity, previous, stage, now)
     record_change(actor, opportunity, "update", before, snapshot(opportunity))
@@ -588,6 +592,7 @@ def change_stage(
             raise ConflictError(opportunity.version)
         return opportunity
     before = snapshot(opportunity)
+    counted = stage_month_totals.contribution(opportunity)
     moving = stage.pk != opportunity.stage_id
     previous, now = _enter_stage(actor, opportunity, stage) if moving else (None, None)
     if moving:
@@ -599,6 +604,7 @@ def change_stage(
         expected_version,
         ["pipeline", "stage", "probability", "closed_at", "lost_reason"],
     )
+    stage_month_totals.apply_change(counted, stage_month_totals.contribution(opportunity))
     if moving:
         _write_stage_history(actor, opportunity, previous, stage, now)
     record_change(actor, opportunity, "update", before, snapshot(opportunity))
@@ -610,8 +616,12 @@ def delete_opportunity(actor, opportunity: Opportunity):
     _require_user(actor)
     if not can(actor, Action.DELETE, opportunity):
         raise PermissionDenied(_("Only the opportunity's managers can delete it."))
+    # The row as stored (the caller's copy may be stale), locked until it is gone.
+    current = Opportunity.objects.select_for_update().filter(pk=opportunity.pk).first()
     record_change(actor, opportunity, "delete", snapshot(opportunity), None)
     opportunity.delete()
+    if current is not None:
+        stage_month_totals.apply_change(stage_month_totals.contribution(current), None)
 
 
 # --- pipelines and stages (CRM admins) ---------------------------------------------------
