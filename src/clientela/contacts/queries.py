@@ -1,7 +1,10 @@
 """Reads of contacts shared by pages, the API and exports. Always through the access point."""
 
+from dataclasses import dataclass
+
 from django.db.models import Exists, F, OuterRef, Prefetch, Subquery
 from django.db.models.query import ModelIterable
+from django.urls import reverse
 
 from clientela.accounts.models import User
 from clientela.core.models import Tag
@@ -25,6 +28,26 @@ def visible_company(user) -> Prefetch:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ListedContact:
+    """What a list row shows of a related contact: a model instance costs ten times more to
+    build, which showed at fifty rows a page."""
+
+    id: int
+    kind: str
+    display_name: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def get_absolute_url(self) -> str:
+        return reverse("contacts:detail", args=[self.id])
+
+    def __str__(self):
+        return self.display_name
+
+
 class _RowsWithVisibleCompany(ModelIterable):
     """Rows whose `company` is built from the `visible_company_name` column: a company the
     user may not see comes back as None (its id stays, as with a filtered prefetch)."""
@@ -35,9 +58,7 @@ class _RowsWithVisibleCompany(ModelIterable):
             name = contact.__dict__.pop("visible_company_name", None)
             company = None
             if contact.company_id and name is not None:
-                company = Contact(
-                    id=contact.company_id, kind=Contact.Kind.COMPANY, display_name=name
-                )
+                company = ListedContact(contact.company_id, Contact.Kind.COMPANY, name)
             company_field.set_cached_value(contact, company)
             yield contact
 
