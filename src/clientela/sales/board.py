@@ -1,9 +1,10 @@
 """The pipeline board: one column per stage with its count, total and weighted total in the
 default currency, and the first cards of each column.
 
-Totals come from one SQL aggregate grouped by stage, currency and month (see `stage_totals`),
-never from a loop over the cards. An amount in
-another currency converts at the rate in force on the opportunity's expected close date, or
+Totals come from sums per stage, currency and month, never from a loop over the cards: an
+unfiltered board reads them from the summary the services keep (`summary_stage_totals`), a
+filtered one from one SQL aggregate over its opportunities (`stage_totals`); both give the same
+totals to the cent. An amount in another currency converts at the rate in force on the opportunity's expected close date, or
 today when it has none; a column whose total needs a missing rate shows no total, and the board
 lists the rates to enter (`missing`)."""
 
