@@ -88,7 +88,7 @@ def timeline_context(request, record) -> dict:
         "timeline_target": target_type(record),
         "can_change_record": _can_change_record(request, record),
         "note_form": NoteForm(categories=categories),
-        "comment_form": CommentForm(),
+        "comment_form": CommentForm(auto_id="comment_%s"),
     }
 
 

@@ -263,6 +263,8 @@ def parse_rate(value) -> Decimal:
         text = str(value or "").strip().replace(" ", "")
         if "," in text and "." in text:
             raise ValueError(_("Use either a comma or a dot as decimal separator, not both."))
+        if re.fullmatch(r"-[0-9]+([.,][0-9]+)?", text):
+            raise ValueError(_("The rate must be greater than zero."))
         if not re.fullmatch(r"[0-9]+([.,][0-9]+)?", text):
             raise ValueError(_("“%(value)s” is not a number.") % {"value": value})
         rate = Decimal(text.replace(",", "."))

@@ -475,7 +475,8 @@ def _pipeline_page(
             "pipelines": list(pipelines_with_stages()),
             "current": pipeline,
             "pipeline_form": pipeline_form or PipelineForm(),
-            "new_pipeline_form": new_form or PipelineForm(),
+            # Its own ids, so its label and errors never land on the edit form's fields.
+            "new_pipeline_form": new_form or PipelineForm(auto_id="new_%s"),
             "stage_form": stage_form or StageForm(),
             "stage_counts": _stage_counts(pipeline),
             "active_section": "settings",
@@ -507,7 +508,7 @@ def _show_errors(form, error: ValidationError):
 def pipeline_list(request):
     """The pipelines; POST creates one (with an open, a won and a lost stage to start from)."""
     if request.method == "POST":
-        form = PipelineForm(request.POST)
+        form = PipelineForm(request.POST, auto_id="new_%s")
         if form.is_valid():
             try:
                 pipeline = services.save_pipeline(request.user, None, form.cleaned_data)
@@ -516,9 +517,7 @@ def pipeline_list(request):
             else:
                 messages.success(request, _("“%(name)s” added.") % {"name": pipeline})
                 return redirect("sales:pipeline", pk=pipeline.pk)
-        return _pipeline_page(
-            request, Pipeline.default(), new_form=form, pipeline_form=form, status=400
-        )
+        return _pipeline_page(request, Pipeline.default(), new_form=form, status=400)
     default = Pipeline.default()
     if default is not None:
         return redirect("sales:pipeline", pk=default.pk)

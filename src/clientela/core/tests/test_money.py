@@ -229,3 +229,11 @@ def test_an_empty_or_binary_file_is_refused(admin_user):
         money.import_exchange_rates(admin_user, "\n\n")
     with pytest.raises(ValidationError):
         money.import_exchange_rates(admin_user, b"\xff\xfe\x00bad")
+
+
+@pytest.mark.parametrize("text", ["-1", "-0,5", "0"])
+def test_a_rate_that_is_not_positive_is_refused_as_such(text):
+    from clientela.core.money import parse_rate
+
+    with pytest.raises(ValueError, match="greater than zero"):
+        parse_rate(text)

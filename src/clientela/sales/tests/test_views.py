@@ -227,3 +227,20 @@ def test_pipeline_editor(client, admin_user, user, person):
 def test_customer_company_list_shows_its_people_opportunities(logged_in, user):
     company = make_customer_company(user, "Other S.L.")
     assert logged_in.get(f"/contacts/{company.pk}/?tab=opportunities").status_code == 200
+
+
+def test_a_new_pipeline_without_a_name_leaves_the_edit_form_of_the_current_one_alone(
+    client, admin_user
+):
+    client.force_login(admin_user)
+    pipeline = Pipeline.default()
+    refused = client.post("/sales/pipelines/", {"name": ""})
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    new_form = page[page.index('id="new-pipeline"') :]
+    new_form = new_form[: new_form.index("</form>")]
+    edit_form = page[page.index('id="pipeline-form"') :]
+    edit_form = edit_form[: edit_form.index("</form>")]
+    assert "invalid-feedback" in new_form and 'id="new_name"' in new_form
+    assert f'value="{pipeline.name}"' in edit_form and "invalid-feedback" not in edit_form
+    assert Pipeline.objects.count() == 1
