@@ -4,18 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0003_contact_search_statistics'),
+        ("contacts", "0003_contact_search_statistics"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='contactemail',
-            name='contactemail_email',
+            model_name="contactemail",
+            name="contactemail_email",
         ),
         migrations.AddIndex(
-            model_name='contactemail',
-            index=models.Index(fields=['email'], name='contactemail_email_prefix', opclasses=['text_pattern_ops']),
+            model_name="contactemail",
+            index=models.Index(
+                fields=["email"], name="contactemail_email_prefix", opclasses=["text_pattern_ops"]
+            ),
         ),
     ]
