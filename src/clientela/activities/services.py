@@ -103,7 +103,9 @@ def _clean_category(data: dict, errors: dict) -> HistoryCategory | None:
         return None
 
 
-def _clean_follow_up(data: dict, errors: dict):
+def _clean_follow_up(data: dict, errors: dict, current=None):
+    """The follow-up date, if any. A new one must not be in the past (its reminder could never
+    come on time); a note keeps the one it already has even once that day has gone."""
     value = data.get("follow_up")
     if value in (None, ""):
         return None
@@ -117,6 +119,9 @@ def _clean_follow_up(data: dict, errors: dict):
             return None
     if not hasattr(value, "year") or not 1900 <= value.year <= 9999:
         errors["follow_up"] = _("Enter a valid date.")
+        return None
+    if value != current and value < timezone.localdate():
+        errors["follow_up"] = _("The follow-up date is in the past.")
         return None
     return value
 
@@ -235,7 +240,7 @@ def update_note(actor, note: Note, record, data: dict, expected_version=None, up
     errors: dict = {}
     text = _clean_text(data, errors)
     category = _clean_category(data, errors)
-    follow_up = _clean_follow_up(data, errors)
+    follow_up = _clean_follow_up(data, errors, current=note.follow_up)
     checked = _check_uploads(uploads, errors)
     if errors:
         raise ValidationError(errors)

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -191,4 +192,5 @@ class ExchangeRate(models.Model):
     changelog_exclude = ("version",)
 
     def __str__(self):
-        return f"{self.currency} {self.rate_date.isoformat()}"
+        # In the reader's date format ("GBP 01/01/2026" in Spanish), as messages show it.
+        return f"{self.currency} {date_format(self.rate_date, 'SHORT_DATE_FORMAT')}"

@@ -202,3 +202,16 @@ def test_deleting_the_record_removes_its_activities(
     assert not Note.objects.exists() and not Comment.objects.exists()
     assert not Attachment.objects.exists() and not TimelineEntry.objects.exists()
     assert not storage().exists(stored)
+
+
+def test_a_new_follow_up_in_the_past_is_refused_but_a_note_keeps_the_one_it_has(user, contact):
+    past = "2001-01-01"
+    with pytest.raises(ValidationError) as caught:
+        services.add_note(user, contact, {"text": "Late", "follow_up": past})
+    assert set(caught.value.message_dict) == {"follow_up"}
+    assert not Note.objects.filter(text="Late").exists()
+    note = services.add_note(user, contact, {"text": "Soon", "follow_up": "2030-05-04"})
+    Note.objects.filter(pk=note.pk).update(follow_up=datetime.date(2001, 1, 1))
+    note.refresh_from_db()
+    edited = services.update_note(user, note, contact, {"text": "Soon, edited", "follow_up": past})
+    assert edited.text == "Soon, edited" and str(edited.follow_up) == past
