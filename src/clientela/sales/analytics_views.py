@@ -141,7 +141,6 @@ def board_column(request, stage_pk):
     cards, has_more = board_queries.column_cards(
         request.user, filters, stage.pipeline, stage, offset=offset
     )
-    board_queries.load_customers(request.user, cards)
     query = request.GET.copy()
     query.pop("offset", None)
     return render(

@@ -99,7 +99,7 @@ def opportunity_list(user, filters: OpportunityFilter | None = None):
             stage_kind=F("stage__kind"),
             pipeline_name=F("pipeline__name"),
         )
-        .annotate(**_visible_party_columns(user))
+        .annotate(**visible_party_columns(user))
         .select_related("responsible")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.all(), to_attr="tag_list"))
         .only(
@@ -124,7 +124,7 @@ def opportunity_list(user, filters: OpportunityFilter | None = None):
         )
     )
     queryset = filters.apply(queryset)
-    queryset._iterable_class = _RowsWithVisibleParties
+    queryset._iterable_class = RowsWithVisibleParties
     return queryset
 
 
@@ -170,7 +170,7 @@ def _visible_name(user, contact_path: str, column: str) -> Subquery:
     )
 
 
-def _visible_party_columns(user) -> dict:
+def visible_party_columns(user) -> dict:
     """The contact's and the customer's names as columns read through the access point: a
     list row needs nothing else of them, and two prefetches (with their own access filters)
     cost more than the page's query. PostgreSQL evaluates them for the page's rows only."""
@@ -218,8 +218,8 @@ class ListedCustomer:
         return self.contact.display_name
 
 
-class _RowsWithVisibleParties(ModelIterable):
-    """Rows whose contact and customer are built from `_visible_party_columns`, cached as
+class RowsWithVisibleParties(ModelIterable):
+    """Rows whose contact and customer are built from `visible_party_columns`, cached as
     `visible_contact`/`visible_customer` leave them: None when the user may not see them."""
 
     def __iter__(self):
