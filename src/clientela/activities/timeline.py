@@ -25,12 +25,11 @@ from datetime import datetime
 from itertools import islice
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clientela.core.changelog import history_of, present_value
+from clientela.core.changelog import changed_rows, history_of
 from clientela.core.models import ChangeLogEntry
 from clientela.core.pagination import Page
 
@@ -186,27 +185,8 @@ def register_timeline_source(model: type[models.Model], load_many):
     SOURCE_LOADERS[model] = load_many
 
 
-def _field_label(model, name: str) -> str:
-    try:
-        model_field = model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return name.replace("_", " ")
-    label = getattr(model_field, "verbose_name", None)
-    if label is None:
-        label = model_field.related_model._meta.verbose_name_plural
-    return str(label)
-
-
 def _change_item(change: ChangeLogEntry, model) -> TimelineItem:
-    changed = change.changed_fields() if change.action == ChangeLogEntry.Action.UPDATE else []
-    rows = [
-        (
-            _field_label(model, name),
-            present_value(model, name, before),
-            present_value(model, name, after),
-        )
-        for name, before, after in changed
-    ]
+    rows = changed_rows(change, model)
     if change.action == ChangeLogEntry.Action.UPDATE:
         text = _("%(actor)s changed %(fields)s") % {
             "actor": _actor_name(change.actor),

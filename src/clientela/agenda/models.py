@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clientela.core.access import Action, is_crm_user
+from clientela.core.access import Action, RestrictedQuerySet, is_crm_user
 from clientela.core.models import BaseRecord
 
 # An event lasts at most this long, so that "events overlapping a range" can start its index
@@ -33,18 +33,8 @@ class ReminderOffset(models.IntegerChoices):
     DAY_1 = 1440, _("1 day before")
 
 
-class EventQuerySet(models.QuerySet):
-    """The access point for events, with the interface of `core.access.AccessQuerySet` so that
-    `get_for_user_or_404` and `can` work on events too."""
-
-    def visible_to(self, user):
-        return self.restrict(user, Action.VIEW)
-
-    def editable_by(self, user):
-        return self.restrict(user, Action.CHANGE)
-
-    def deletable_by(self, user):
-        return self.restrict(user, Action.DELETE)
+class EventQuerySet(RestrictedQuerySet):
+    """The access point for events."""
 
     def restrict(self, user, action: Action | str):
         if not is_crm_user(user):

@@ -144,6 +144,14 @@ class Contact(BaseRecord, AccessControlled):
             presented.append(f"{text} ({labels[kind]})" if kind in labels and text else str(item))
         return presented
 
+    # What the change log calls the keys `changelog_extra` adds.
+    changelog_labels = {
+        "emails": _("Emails"),
+        "phones": _("Phones"),
+        "websites": _("Websites and social profiles"),
+        "addresses": _("Addresses"),
+    }
+
     def changelog_extra(self) -> dict:
         return {
             "emails": [f"{e.kind}: {e.email}" for e in self.emails.all()],

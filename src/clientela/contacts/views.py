@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -20,10 +20,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from clientela.core.access import Action, can
-from clientela.core.changelog import history_of, present_value
-from clientela.core.custom_fields import definitions_for
+from clientela.core.changelog import changed_rows, history_of
+from clientela.core.custom_fields import shown_custom_values
 from clientela.core.errors import ConflictError, ProtectedError, validation_messages
-from clientela.core.models import ChangeLogEntry, CustomField
 from clientela.core.pagination import capped_count, paginate
 from clientela.core.record_tabs import RecordTab, chosen_tab, register_record_tab, tabs_for
 
@@ -327,28 +326,6 @@ def _people_context(request, contact):
     return {"company": company}
 
 
-# Change-log keys that are not fields of the model (see Contact.changelog_extra).
-HISTORY_LABELS = {
-    "emails": gettext_lazy("Emails"),
-    "phones": gettext_lazy("Phones"),
-    "websites": gettext_lazy("Websites and social profiles"),
-    "addresses": gettext_lazy("Addresses"),
-}
-
-
-def _field_label(model, name: str) -> str:
-    if name in HISTORY_LABELS:
-        return str(HISTORY_LABELS[name])
-    try:
-        model_field = model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return name.replace("_", " ")
-    if model_field.is_relation and not hasattr(model_field, "verbose_name"):
-        # A reverse relation (emails, phones…): named after the related rows.
-        return str(model_field.related_model._meta.verbose_name_plural)
-    return str(model_field.verbose_name)
-
-
 def _history_context(request, contact):
     entries = history_of(contact)
     for role in (getattr(contact, "customer", None), getattr(contact, "supplier", None)):
@@ -357,22 +334,12 @@ def _history_context(request, contact):
     rows = []
     for entry in entries.select_related("actor").order_by("-at", "-id")[:100]:
         model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
-        changes = []
-        if entry.action == ChangeLogEntry.Action.UPDATE:
-            changes = [
-                (
-                    _field_label(model, name),
-                    present_value(model, name, before),
-                    present_value(model, name, after),
-                )
-                for name, before, after in entry.changed_fields()
-            ]
         rows.append(
             {
                 "entry": entry,
                 "what": model._meta.verbose_name,
                 "is_contact": model is Contact,
-                "changes": changes,
+                "changes": changed_rows(entry, model),
             }
         )
     return {"history": rows}
@@ -426,18 +393,6 @@ def _reachable_contact(request, pk, action: Action) -> Contact:
     return contact
 
 
-def _custom_values(contact):
-    values = []
-    for definition in definitions_for(Contact):
-        value = contact.custom_fields.get(definition.key)
-        if value in (None, ""):
-            continue
-        if definition.field_type == CustomField.FieldType.BOOLEAN:
-            value = _("Yes") if value else _("No")
-        values.append((definition, value))
-    return values
-
-
 # The tabs that show the contact's details (emails, phones, addresses, managers…); the others
 # show only the page's header, so their page loads the contact without them.
 DETAIL_TABS = frozenset({"information", "addresses"})
@@ -465,7 +420,7 @@ def contact_detail(request, pk):
         "supplier": getattr(contact, "supplier", None),
         "can_change": contact.viewer_can_change,
         "can_delete": contact.viewer_can_delete,
-        "custom_values": _custom_values(contact) if tab.key == "information" else [],
+        "custom_values": shown_custom_values(contact) if tab.key == "information" else [],
         "contact_actions": _contact_actions(),
     }
     if tab.context:

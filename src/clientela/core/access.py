@@ -29,7 +29,25 @@ def is_crm_admin(user) -> bool:
     return is_crm_user(user) and user.is_crm_admin
 
 
-class AccessQuerySet(models.QuerySet):
+class RestrictedQuerySet(models.QuerySet):
+    """The interface of every access point: a model's queryset says in `restrict(user,
+    action)` who reaches its records; pages, endpoints, `get_for_user_or_404` and `can` call
+    these."""
+
+    def visible_to(self, user):
+        return self.restrict(user, Action.VIEW)
+
+    def editable_by(self, user):
+        return self.restrict(user, Action.CHANGE)
+
+    def deletable_by(self, user):
+        return self.restrict(user, Action.DELETE)
+
+    def restrict(self, user, action: Action | str):
+        raise NotImplementedError
+
+
+class AccessQuerySet(RestrictedQuerySet):
     """Queryset of a model that mixes in `AccessControlled`.
 
     Who reaches a record:
@@ -42,15 +60,6 @@ class AccessQuerySet(models.QuerySet):
     # "public_read" sort after "private"), so counting a capped number of visible records
     # rarely needs a grant check; an index on `access` serves the order.
     count_ordering = ("-access",)
-
-    def visible_to(self, user):
-        return self.restrict(user, Action.VIEW)
-
-    def editable_by(self, user):
-        return self.restrict(user, Action.CHANGE)
-
-    def deletable_by(self, user):
-        return self.restrict(user, Action.DELETE)
 
     def restrict(self, user, action: Action | str):
         if not is_crm_user(user):

@@ -71,6 +71,38 @@ def present_value(model, name: str, value):
     return value
 
 
+def field_label(model, name: str) -> str:
+    """What a logged key is called, in the reader's language: the field's verbose name, a
+    reverse relation's related rows (emails, phones…), a label the model gives its extras
+    (`changelog_labels`), else the key itself."""
+    extra = getattr(model, "changelog_labels", {})
+    if name in extra:
+        return str(extra[name])
+    try:
+        model_field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name.replace("_", " ")
+    label = getattr(model_field, "verbose_name", None)
+    if label is None:
+        label = model_field.related_model._meta.verbose_name_plural
+    return str(label)
+
+
+def changed_rows(entry: ChangeLogEntry, model) -> list[tuple[str, object, object]]:
+    """(label, before, after) of each field an update changed, as people read them; nothing
+    for a creation or a deletion."""
+    if entry.action != ChangeLogEntry.Action.UPDATE:
+        return []
+    return [
+        (
+            field_label(model, name),
+            present_value(model, name, before),
+            present_value(model, name, after),
+        )
+        for name, before, after in entry.changed_fields()
+    ]
+
+
 def record_change(actor, instance, action: str, before: dict | None, after: dict | None):
     if action == ChangeLogEntry.Action.UPDATE and before == after:
         return None

@@ -31,6 +31,20 @@ def definitions_for(model) -> list[CustomField]:
     return list(CustomField.objects.filter(content_type=ContentType.objects.get_for_model(model)))
 
 
+def shown_custom_values(record) -> list[tuple[CustomField, object]]:
+    """(definition, value) of each custom field `record` has a value for, yes/no in words, in
+    the order the admin defined them: what a record's Information tab shows."""
+    values = []
+    for definition in definitions_for(type(record)):
+        value = record.custom_fields.get(definition.key)
+        if value in (None, ""):
+            continue
+        if definition.field_type == CustomField.FieldType.BOOLEAN:
+            value = _("Yes") if value else _("No")
+        values.append((definition, value))
+    return values
+
+
 def _clean_value(definition: CustomField, raw):
     kind = CustomField.FieldType
     if definition.field_type == kind.TEXT:

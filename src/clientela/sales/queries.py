@@ -11,6 +11,7 @@ from django.db.models.query import ModelIterable
 
 from clientela.accounts.models import Team, User
 from clientela.contacts.models import Contact, Customer
+from clientela.contacts.queries import ListedContact
 from clientela.core.access import AccessLevel, is_crm_user
 from clientela.core.models import Tag
 
@@ -186,22 +187,6 @@ def visible_party_columns(user) -> dict:
             .values("display_name")[:1]
         ),
     }
-
-
-@dataclass(frozen=True, slots=True)
-class ListedContact:
-    """What a list row shows of a related contact (a model instance costs ten times more)."""
-
-    id: int
-    kind: str
-    display_name: str
-
-    @property
-    def pk(self) -> int:
-        return self.id
-
-    def __str__(self):
-        return self.display_name
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,10 +17,9 @@ from django.views.decorators.http import require_GET, require_POST
 from clientela.contacts.models import Contact
 from clientela.contacts.views import ContactAction, register_contact_action
 from clientela.core.access import Action, can
-from clientela.core.changelog import history_of, present_value
-from clientela.core.custom_fields import definitions_for
+from clientela.core.changelog import changed_rows, history_of
+from clientela.core.custom_fields import shown_custom_values
 from clientela.core.errors import ConflictError, ProtectedError, validation_messages
-from clientela.core.models import ChangeLogEntry, CustomField
 from clientela.core.navigation import (
     CreateEntry,
     MenuEntry,
@@ -121,27 +120,15 @@ def opportunity_list(request):
 
 
 def _history_context(request, opportunity):
-    rows = []
-    for entry in history_of(opportunity)[:100]:
-        changes = []
-        if entry.action == ChangeLogEntry.Action.UPDATE:
-            changes = [
-                (
-                    _field_label(name),
-                    present_value(Opportunity, name, before),
-                    present_value(Opportunity, name, after),
-                )
-                for name, before, after in entry.changed_fields()
-            ]
-        rows.append({"entry": entry, "what": Opportunity._meta.verbose_name, "changes": changes})
+    rows = [
+        {
+            "entry": entry,
+            "what": Opportunity._meta.verbose_name,
+            "changes": changed_rows(entry, Opportunity),
+        }
+        for entry in history_of(opportunity)[:100]
+    ]
     return {"history": rows}
-
-
-def _field_label(name: str) -> str:
-    try:
-        return str(Opportunity._meta.get_field(name).verbose_name)
-    except Exception:  # a key that is not a field (e.g. "stages" of a pipeline)
-        return name.replace("_", " ")
 
 
 def _stage_history_context(request, opportunity):
@@ -184,18 +171,6 @@ def _reachable(request, pk, action: Action) -> Opportunity:
     return opportunity
 
 
-def _custom_values(opportunity):
-    values = []
-    for definition in definitions_for(Opportunity):
-        value = opportunity.custom_fields.get(definition.key)
-        if value in (None, ""):
-            continue
-        if definition.field_type == CustomField.FieldType.BOOLEAN:
-            value = _("Yes") if value else _("No")
-        values.append((definition, value))
-    return values
-
-
 def _detail_context(request, opportunity, **extra):
     tabs = tabs_for(opportunity)
     tab = chosen_tab(tabs, request.GET.get("tab"))
@@ -212,7 +187,7 @@ def _detail_context(request, opportunity, **extra):
         "lost_reasons": list(LostReason.objects.all()),
         "can_change": can_change,
         "can_delete": can(request.user, Action.DELETE, opportunity),
-        "custom_values": _custom_values(opportunity) if tab.key == "information" else [],
+        "custom_values": shown_custom_values(opportunity) if tab.key == "information" else [],
         **extra,
     }
     if tab.context:

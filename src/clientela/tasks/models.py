@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clientela.core.access import Action, is_crm_user
+from clientela.core.access import Action, RestrictedQuerySet, is_crm_user
 from clientela.core.models import AdminList, BaseRecord
 
 
@@ -73,15 +73,8 @@ def local_midnight(day) -> datetime:
     return datetime.combine(day, time(0), tzinfo=timezone.get_current_timezone())
 
 
-class TaskQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.restrict(user, Action.VIEW)
-
-    def editable_by(self, user):
-        return self.restrict(user, Action.CHANGE)
-
-    def deletable_by(self, user):
-        return self.restrict(user, Action.DELETE)
+class TaskQuerySet(RestrictedQuerySet):
+    """The access point for tasks."""
 
     def restrict(self, user, action: Action | str):
         if not is_crm_user(user):
