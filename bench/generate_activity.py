@@ -221,6 +221,7 @@ def main(argv=None):
             "contact", "customer", "description", "currency", "amount", "budget_type",
             "budget_periods", "total", "expected_close", "responsible", "pipeline", "stage",
             "probability", "lead_source", "next_step", "lost_reason", "closed_at", "created_by",
+            "reached_stages",
         ]  # fmt: skip
         opp_rows, manager_rows, change_rows, opp_ids = [], [], [], []
         change_id = 0
@@ -248,6 +249,10 @@ def main(argv=None):
             amount = Decimal(rnd.randrange(50, 200_000 if budget_type == "fixed" else 5_000))
             responsible = rnd.choice(user_ids)
             access = "public_write" if rnd.random() < 0.8 else "private"
+            # The path it took to its stage: the open stages before it, then the stage.
+            path = open_stages[: open_stages.index(stage) + 1] if stage.kind == "open" else [
+                *open_stages[: rnd.randrange(1, len(open_stages) + 1)], stage
+            ]  # fmt: skip
             opp_rows.append(
                 (
                     opp_id, created, created, 1, "{}", access,
@@ -256,15 +261,11 @@ def main(argv=None):
                     periods, amount * periods, expected, responsible, pipeline.pk, stage.pk,
                     stage.probability, rnd.choice(sources).pk if rnd.random() < 0.7 else None,
                     "", rnd.choice(lost_reasons).pk if stage.kind == "lost" else None, closed,
-                    responsible,
+                    responsible, ",".join(str(pk) for pk in sorted({step.pk for step in path})),
                 )
             )  # fmt: skip
             opp_ids.append(opp_id)
             manager_rows.append((opp_id, responsible))
-            # The path it took to its stage: the open stages before it, then the stage.
-            path = open_stages[: open_stages.index(stage) + 1] if stage.kind == "open" else [
-                *open_stages[: rnd.randrange(1, len(open_stages) + 1)], stage
-            ]  # fmt: skip
             entered = created
             previous = None
             for position, step in enumerate(path):
@@ -404,12 +405,13 @@ def main(argv=None):
         for name, definition in indexes:
             cursor.execute(definition)
             log(f"index {name}", started)
-    # The opportunities were copied in without the services: the board's summary is rebuilt
-    # from them (the services keep it from here on).
+    # The opportunities were copied in without the services: the summaries of the board and
+    # the forecast are rebuilt from them (the services keep them from here on).
     call_command("rebuild_sales_totals", verbosity=0)
-    log("board totals rebuilt", started)
+    log("board and forecast totals rebuilt", started)
+    summary_tables = ["sales_stagemonthtotal", "sales_forecastmonthtotal", "sales_closedmonthtotal"]
     with connection.cursor() as cursor:
-        for table in [*LOADED_TABLES, "sales_stagemonthtotal"]:
+        for table in [*LOADED_TABLES, *summary_tables]:
             cursor.execute(f'VACUUM ANALYZE "{table}"')
     log("vacuumed and analysed; done", started)
 

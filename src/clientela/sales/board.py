@@ -42,7 +42,7 @@ from .queries import (
     visible_in_bulk,
     visible_party_columns,
 )
-from .stage_month_totals import WEIGHTED_SUM
+from .summaries import WEIGHTED_SUM
 
 # Rendering a card costs about as much as the column totals over 250,000 opportunities: 20 per
 # column keep the page within its budget, and "More…" brings the next ones.

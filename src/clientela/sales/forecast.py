@@ -1,12 +1,13 @@
 """The sales forecast of a period: the weighted amount of open opportunities by month of
 expected close (in all, per responsible, per pipeline), the amounts won per month (by closing
 date), and the funnel of a pipeline (count and amount per stage, conversion from stage to stage
-from the stage history).
+from the stages each opportunity reached).
 
 Everything is aggregated in SQL, grouped by month and currency (and responsible, pipeline or
-stage), and each (currency, month) group converts once into the default currency at the rate in
-force on the last day of that month, so a year over 300,000 opportunities is a handful of
-grouped queries. A group whose rate is missing leaves its totals unknown (None) and adds the
+stage), from the summaries the services keep when the forecast is not filtered (see
+`_Sources`), and each (currency, month) group converts once into the default currency at the
+rate in force on the last day of that month, so a year over 300,000 opportunities is a
+handful of grouped queries over a few thousand rows. A group whose rate is missing leaves its totals unknown (None) and adds the
 rate to `missing`: totals never guess."""
 
 import calendar
@@ -15,25 +16,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import (
-    Case,
-    Count,
-    IntegerField,
-    Max,
-    Sum,
-    Value,
-    When,
-)
+from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import TruncMonth
 
 from clientela.accounts.models import User
+from clientela.core.access import is_crm_user
 from clientela.core.money import MissingRate, RateBook, default_currency, round_money
 
-from .board import WEIGHTED_SUM
 from .filters import OpportunityFilter
-from .models import Pipeline, Stage, StageChange
-from .queries import visible_in_bulk
+from .models import ClosedMonthTotal, ForecastMonthTotal, Pipeline, Stage
+from .queries import private_granted_in_bulk, visible_in_bulk
+from .summaries import WEIGHTED_SUM, reached_ids
 
 MAX_PERIOD_DAYS = 3 * 366
 
@@ -155,23 +148,133 @@ def _rate_book(groups: list[dict], end: datetime.date) -> RateBook:
     return RateBook({g["currency"] for g in groups}, until=month_end(end))
 
 
-def open_forecast_groups(user, filters, start, end) -> list[dict]:
+def split_period(
+    start: datetime.date, end: datetime.date
+) -> tuple[tuple[datetime.date, datetime.date] | None, list[tuple[datetime.date, datetime.date]]]:
+    """The whole months of a period (their first and last day, or None) and the days at its
+    edges that are not in a whole month: what the summaries answer, and what is left to sum
+    from the opportunities."""
+    first = start if start.day == 1 else month_end(start) + datetime.timedelta(days=1)
+    last = end if end == month_end(end) else end.replace(day=1) - datetime.timedelta(days=1)
+    if first > last:
+        return None, [(start, end)]
+    edges = []
+    if start < first:
+        edges.append((start, first - datetime.timedelta(days=1)))
+    if last < end:
+        edges.append((last + datetime.timedelta(days=1), end))
+    return (first, last), edges
+
+
+def _in_ranges(field_name: str, ranges) -> Q:
+    condition = Q()
+    for first, last in ranges:
+        condition |= Q(**{f"{field_name}__range": (first, last)})
+    return condition
+
+
+@dataclass(frozen=True)
+class Sums:
+    """What a group adds up, from the opportunities and from a summary's rows."""
+
+    live: dict
+    summary: dict
+
+
+# Open opportunities count at their probability; won ones (and the funnel's) at their total.
+WEIGHTED = Sums(
+    live={"amount": Sum("total"), "weighted": WEIGHTED_SUM},
+    summary={"amount": Sum("total"), "weighted": Sum("weighted") * Value(100)},
+)
+AT_FULL = Sums(
+    live={"amount": Sum("total"), "weighted": Sum("total") * Value(100)},
+    summary={"amount": Sum("total"), "weighted": Sum("total") * Value(100)},
+)
+
+
+class _Sources:
+    """Where the groups of a forecast come from. A filtered forecast sums the opportunities the
+    user sees (`visible_in_bulk`, filtered). An unfiltered one reads the whole months of the
+    period from the summaries the services keep (`ForecastMonthTotal`, `ClosedMonthTotal`):
+    all their rows for an admin, the public ones for a regular user, who adds the private
+    opportunities granted to them (`private_granted_in_bulk`, from the partial indexes
+    `opp_forecast_private` and `opp_won_private`); the days at the period's edges that are not
+    a whole month are summed from the opportunities. Every source gives groups of the same
+    shape (`n`, `amount`, and `weighted` = Σ total × probability), so they simply add up."""
+
+    def __init__(self, user, filters: OpportunityFilter, start, end, from_summaries=True):
+        self.user = user
+        if not from_summaries or filters.active() or not is_crm_user(user):
+            self.visible = _scope(user, filters)
+            self.whole, self.edges = None, [(start, end)]
+        else:
+            self.visible = visible_in_bulk(user).order_by()
+            self.whole, self.edges = split_period(start, end)
+        self.stage_kinds = dict(Stage.objects.values_list("pk", "kind"))
+        self.private = (
+            private_granted_in_bulk(user).order_by()
+            if self.whole and not user.is_crm_admin
+            else None
+        )
+
+    def stage_ids(self, kind) -> list[int]:
+        return [pk for pk, stage_kind in self.stage_kinds.items() if stage_kind == kind]
+
+    def groups(
+        self, summary_model, summary_filter: Q, live_filter: Q, date_field, fields, sums: Sums
+    ):
+        """Groups by `fields` (and the month of `date_field`) of the summary rows and the
+        opportunities that match."""
+        groups = []
+        if self.whole:
+            first, last = self.whole
+            rows = summary_model.objects.filter(
+                summary_filter, month__range=(first, last.replace(day=1))
+            ).exclude(count=0)
+            if not self.user.is_crm_admin:
+                rows = rows.filter(is_private=False)
+            groups += rows.values(*fields, "month").annotate(n=Sum("count"), **sums.summary)
+            if self.private is not None:
+                groups += self._live(
+                    self.private, live_filter, date_field, [self.whole], fields, sums
+                )
+        if self.edges:
+            groups += self._live(self.visible, live_filter, date_field, self.edges, fields, sums)
+        return groups
+
+    @staticmethod
+    def _live(opportunities, condition: Q, date_field, ranges, fields, sums):
+        return list(
+            opportunities.filter(condition, _in_ranges(date_field, ranges))
+            .values(*fields, month=TruncMonth(date_field))
+            .annotate(n=Count("id"), **sums.live)
+        )
+
+
+def open_forecast_groups(sources: _Sources) -> list[dict]:
     """Open opportunities closing in the period, grouped by responsible, pipeline, month and
-    currency: the one scan the forecast, its per-responsible and per-pipeline tables share."""
-    return list(
-        _scope(user, filters)
-        .filter(stage__kind=Stage.Kind.OPEN, expected_close__range=(start, end))
-        .values("responsible_id", "pipeline_id", "currency", month=TruncMonth("expected_close"))
-        .annotate(n=Count("id"), amount=Sum("total"), weighted=WEIGHTED_SUM)
+    currency: what the forecast, its per-responsible and per-pipeline tables share."""
+    open_stages = sources.stage_ids(Stage.Kind.OPEN)
+    return sources.groups(
+        ForecastMonthTotal,
+        Q(stage_id__in=open_stages),
+        Q(stage_id__in=open_stages),
+        "expected_close",
+        ("responsible_id", "pipeline_id", "currency"),
+        WEIGHTED,
     )
 
 
-def won_groups(user, filters, start, end) -> list[dict]:
-    return list(
-        _scope(user, filters)
-        .filter(stage__kind=Stage.Kind.WON, closed_at__range=(start, end))
-        .values("currency", month=TruncMonth("closed_at"))
-        .annotate(n=Count("id"), amount=Sum("total"), weighted=Sum("total"))
+def won_groups(sources: _Sources) -> list[dict]:
+    """Won opportunities by month of closing and currency (`weighted` is their total)."""
+    won_stages = sources.stage_ids(Stage.Kind.WON)
+    return sources.groups(
+        ClosedMonthTotal,
+        Q(stage_id__in=won_stages),
+        Q(stage_id__in=won_stages),
+        "closed_at",
+        ("currency",),
+        AT_FULL,
     )
 
 
@@ -195,52 +298,35 @@ def _roll_up(groups, key, book, labels: dict) -> list[Row]:
     return sorted(rows.values(), key=lambda r: (r.label == "", str(r.label).lower()))
 
 
-def funnel(user, filters, pipeline: Pipeline, start, end):
+def funnel(sources: _Sources, pipeline: Pipeline):
     """Count and amount of the pipeline's opportunities closing in the period, per stage they
-    are in now, and how many of them reached each stage, from the stage history."""
+    are in now and stages they reached (`weighted` is their total)."""
     stages = list(pipeline.stages.order_by("position", "id"))
-    opportunities = _scope(user, filters).filter(
-        pipeline=pipeline, expected_close__range=(start, end)
+    groups = sources.groups(
+        ForecastMonthTotal,
+        Q(pipeline=pipeline),
+        Q(pipeline=pipeline),
+        "expected_close",
+        ("stage_id", "currency", "reached_stages"),
+        AT_FULL,
     )
-    groups = list(
-        opportunities.values("stage_id", "currency", month=TruncMonth("expected_close")).annotate(
-            n=Count("id"), amount=Sum("total"), weighted=Sum("total")
-        )
-    )
-    reached_by_top = _reached_positions(opportunities, pipeline)
-    return stages, groups, reached_by_top
+    return stages, groups, _reached_positions(groups, stages)
 
 
-def _reached_positions(opportunities, pipeline) -> dict[int, int]:
+def _reached_positions(groups, stages) -> dict[int, int]:
     """How many opportunities got, at the furthest, to each stage position (lost stages aside:
-    losing ends the road wherever it happened)."""
-    positions = dict(pipeline.stages.exclude(kind=Stage.Kind.LOST).values_list("pk", "position"))
-    if not positions:
-        return {}
-    # The positions come as a CASE over the few stage ids rather than a join to the stages,
-    # so that PostgreSQL estimates the history rows well and hashes the period's opportunities
-    # (read from the `opp_forecast` index) instead of probing them once per stage change.
-    furthest_position = Max(
-        Case(
-            *(When(to_stage_id=pk, then=Value(position)) for pk, position in positions.items()),
-            output_field=IntegerField(),
-        )
-    )
-    furthest = (
-        StageChange.objects.filter(
-            opportunity__in=opportunities.values("pk"), to_stage_id__in=list(positions)
-        )
-        .order_by()
-        .values("opportunity_id")
-        .annotate(furthest=furthest_position)
-        .values("furthest")
-    )
-    sql, params = furthest.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT furthest, COUNT(*) FROM ({sql}) AS furthest_stage GROUP BY furthest", params
-        )
-        return {position: count for position, count in cursor.fetchall()}
+    losing ends the road wherever it happened), from the stages each group reached."""
+    positions = {stage.pk: stage.position for stage in stages if stage.kind != Stage.Kind.LOST}
+    furthest_of: dict[str, int | None] = {}
+    reached: dict[int, int] = defaultdict(int)
+    for group in groups:
+        key = group["reached_stages"]
+        if key not in furthest_of:
+            reached_positions = [positions[pk] for pk in reached_ids(key) if pk in positions]
+            furthest_of[key] = max(reached_positions) if reached_positions else None
+        if furthest_of[key] is not None:
+            reached[furthest_of[key]] += group["n"]
+    return dict(reached)
 
 
 def _funnel_steps(stages, groups, reached_by_top, book) -> list[FunnelStep]:
@@ -268,12 +354,16 @@ def build_forecast(
     start: datetime.date,
     end: datetime.date,
     funnel_pipeline: Pipeline | None = None,
+    from_summaries: bool = True,
 ) -> Forecast:
+    """The forecast of the period as `user` may see it. `from_summaries=False` sums the
+    opportunities alone, as a filtered forecast does (the tests compare the two)."""
     currency = default_currency()
-    open_groups = open_forecast_groups(user, filters, start, end)
-    won = won_groups(user, filters, start, end)
+    sources = _Sources(user, filters, start, end, from_summaries)
+    open_groups = open_forecast_groups(sources)
+    won = won_groups(sources)
     stages, funnel_groups, reached = (
-        funnel(user, filters, funnel_pipeline, start, end) if funnel_pipeline else ([], [], {})
+        funnel(sources, funnel_pipeline) if funnel_pipeline else ([], [], {})
     )
     book = _rate_book([*open_groups, *won, *funnel_groups], end)
     _convert_groups([*open_groups, *won, *funnel_groups], book)

@@ -161,6 +161,9 @@ class Opportunity(BaseRecord, AccessControlled):
         related_name="+",
     )
     closed_at = models.DateField(_("closed on"), null=True, blank=True)
+    # The ids of every stage it has entered, ascending, comma-separated ("3,4,7"): written with
+    # the stage history, so the funnel counts how far opportunities got without reading it.
+    reached_stages = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -212,13 +215,36 @@ class Opportunity(BaseRecord, AccessControlled):
                 condition=Q(access=AccessLevel.PRIVATE),
                 name="opp_board_private",
             ),
+            # The same for the forecast of a regular user: the private opportunities of a
+            # period (open ones and the funnel), and those closed in it (won).
+            models.Index(
+                fields=["expected_close"],
+                include=[
+                    "pipeline",
+                    "stage",
+                    "responsible",
+                    "currency",
+                    "total",
+                    "probability",
+                    "reached_stages",
+                    "id",
+                ],
+                condition=Q(access=AccessLevel.PRIVATE),
+                name="opp_forecast_private",
+            ),
+            models.Index(
+                fields=["closed_at"],
+                include=["pipeline", "stage", "currency", "total", "id"],
+                condition=Q(access=AccessLevel.PRIVATE),
+                name="opp_won_private",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(probability__lte=100), name="opp_probability_max"),
             models.CheckConstraint(condition=Q(budget_periods__gte=1), name="opp_periods_min"),
         ]
 
-    changelog_exclude = (*BaseRecord.changelog_exclude, "total")
+    changelog_exclude = (*BaseRecord.changelog_exclude, "total", "reached_stages")
 
     def __str__(self):
         return self.title
@@ -293,26 +319,31 @@ class StageChange(models.Model):
         return f"{self.opportunity_id} → {self.stage_name}"
 
 
-class StageMonthTotal(models.Model):
-    """The count, total and weighted total of the opportunities of one stage, in one currency,
-    expected to close in one month (`month` is its first day; None for no expected close), and
-    either private or public: what the board of an unfiltered pipeline sums instead of reading
-    its 250,000 opportunities.
-
-    Kept by the services in the transaction of each write that changes an opportunity's
-    pipeline, stage, currency, expected close, access, total or probability (see
-    `sales.stage_month_totals`); rebuilt from the opportunities by `rebuild_sales_totals`.
-    Amounts are in the opportunities' own currency: conversion happens when reading, at the
-    rates then in force. `weighted` is Σ total × probability / 100, unrounded."""
+class OpportunitySummary(models.Model):
+    """A row of a summary of the opportunities: the count, total and weighted total of those of
+    one key. Kept by the services in the transaction of each write (`sales.summaries`), rebuilt
+    from the opportunities by `rebuild_sales_totals`. Amounts are in the opportunities' own
+    currency: conversion happens when reading, at the rates then in force. `weighted` is
+    Σ total × probability / 100, unrounded."""
 
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
     currency = models.CharField(max_length=3)
-    month = models.DateField(null=True)
     is_private = models.BooleanField()
     count = models.IntegerField(default=0)
     total = models.DecimalField(max_digits=24, decimal_places=2, default=Decimal(0))
     weighted = models.DecimalField(max_digits=26, decimal_places=4, default=Decimal(0))
+
+    class Meta:
+        abstract = True
+
+
+class StageMonthTotal(OpportunitySummary):
+    """The opportunities of one stage, in one currency, expected to close in one month (`month`
+    is its first day; None for no expected close), private or public: what the board of an
+    unfiltered pipeline sums instead of reading its 250,000 opportunities."""
+
+    month = models.DateField(null=True)
 
     class Meta:
         constraints = [
@@ -327,6 +358,68 @@ class StageMonthTotal(models.Model):
                 fields=["pipeline", "stage", "currency", "is_private"],
                 condition=Q(month__isnull=True),
                 name="stage_month_total_undated_key",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.stage_id} {self.currency} {self.month}: {self.count}"
+
+
+class ForecastMonthTotal(OpportunitySummary):
+    """The dated opportunities of one stage and responsible, in one currency, expected to close
+    in one month, that reached the same stages, private or public: what the forecast per
+    responsible and per pipeline and the funnel sum for an unfiltered period."""
+
+    # Not a constraint: a summary row outlives nothing the services do, and a user deleted
+    # outside them leaves their rows to the next rebuild.
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    month = models.DateField()
+    reached_stages = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "pipeline",
+                    "stage",
+                    "responsible",
+                    "currency",
+                    "month",
+                    "reached_stages",
+                    "is_private",
+                ],
+                condition=Q(responsible__isnull=False),
+                name="forecast_month_total_key",
+            ),
+            models.UniqueConstraint(
+                fields=["pipeline", "stage", "currency", "month", "reached_stages", "is_private"],
+                condition=Q(responsible__isnull=True),
+                name="forecast_month_total_unassigned_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["month"], name="forecast_month_total_month")]
+
+    def __str__(self):
+        return f"{self.stage_id} {self.responsible_id} {self.currency} {self.month}: {self.count}"
+
+
+class ClosedMonthTotal(OpportunitySummary):
+    """The closed opportunities of one stage, in one currency, closed in one month, private or
+    public: the amounts won per month of the forecast."""
+
+    month = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pipeline", "stage", "currency", "month", "is_private"],
+                name="closed_month_total_key",
             ),
         ]
 

@@ -26,7 +26,7 @@ from clientela.core.versioning import bump_version
 from clientela.mail.kinds import ACCESS_GRANTED, NotificationKind, register_notification_kind
 from clientela.mail.services import notify
 
-from . import stage_month_totals
+from . import summaries
 from .defaults import seed_defaults
 from .models import LeadSource, LostReason, Opportunity, Pipeline, Stage, StageChange
 
@@ -354,6 +354,7 @@ def _enter_stage(actor, opportunity: Opportunity, stage: Stage, now=None):
     previous_stage_id = opportunity.stage_id if not opportunity._state.adding else None
     opportunity.stage = stage
     opportunity.pipeline_id = stage.pipeline_id
+    opportunity.reached_stages = summaries.with_reached(opportunity.reached_stages, stage.pk)
     opportunity.closed_at = None if stage.kind == Stage.Kind.OPEN else timezone.localdate(now)
     if stage.kind != Stage.Kind.LOST:
         opportunity.lost_reason = None
@@ -447,7 +448,7 @@ def create_opportunity(actor, data: dict) -> Opportunity:
         raise ValidationError(errors)
     _previous, now = _enter_stage(actor, opportunity, stage)
     opportunity.save()
-    stage_month_totals.apply_change(None, stage_month_totals.contribution(opportunity))
+    summaries.apply_change(None, summaries.contribution(opportunity))
     managers = relations.pop("managers", None) or [actor]
     if opportunity.responsible_id and opportunity.responsible not in managers:
         managers.append(opportunity.responsible)
@@ -488,6 +489,7 @@ UPDATE_FIELDS = [
     "next_step",
     "lost_reason",
     "closed_at",
+    "reached_stages",
     "access",
     "custom_fields",
 ]
@@ -503,7 +505,7 @@ def update_opportunity(
     opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     _check_can_change(actor, opportunity, data)
     before = snapshot(opportunity)
-    counted = stage_month_totals.contribution(opportunity)
+    counted = summaries.contribution(opportunity)
     old_shared = set(opportunity.shared_users.values_list("pk", flat=True))
     old_responsible_id = opportunity.responsible_id
     errors: dict = {}
@@ -539,7 +541,7 @@ def update_opportunity(
         new_responsible = opportunity.responsible
         opportunity.managers.add(new_responsible)
     bump_version(opportunity, expected_version, UPDATE_FIELDS)
-    stage_month_totals.apply_change(counted, stage_month_totals.contribution(opportunity))
+    summaries.apply_change(counted, summaries.contribution(opportunity))
     if stage is not None:
         _write_stage_history(actor, opportunity, previous, stage, now)
     record_change(actor, opportunity, "update", before, snapshot(opportunity))
@@ -592,7 +594,7 @@ def change_stage(
             raise ConflictError(opportunity.version)
         return opportunity
     before = snapshot(opportunity)
-    counted = stage_month_totals.contribution(opportunity)
+    counted = summaries.contribution(opportunity)
     moving = stage.pk != opportunity.stage_id
     previous, now = _enter_stage(actor, opportunity, stage) if moving else (None, None)
     if moving:
@@ -602,9 +604,9 @@ def change_stage(
     bump_version(
         opportunity,
         expected_version,
-        ["pipeline", "stage", "probability", "closed_at", "lost_reason"],
+        ["pipeline", "stage", "probability", "closed_at", "lost_reason", "reached_stages"],
     )
-    stage_month_totals.apply_change(counted, stage_month_totals.contribution(opportunity))
+    summaries.apply_change(counted, summaries.contribution(opportunity))
     if moving:
         _write_stage_history(actor, opportunity, previous, stage, now)
     record_change(actor, opportunity, "update", before, snapshot(opportunity))
@@ -621,7 +623,7 @@ def delete_opportunity(actor, opportunity: Opportunity):
     record_change(actor, opportunity, "delete", snapshot(opportunity), None)
     opportunity.delete()
     if current is not None:
-        stage_month_totals.apply_change(stage_month_totals.contribution(current), None)
+        summaries.apply_change(summaries.contribution(current), None)
 
 
 # --- pipelines and stages (CRM admins) ---------------------------------------------------

@@ -8,9 +8,9 @@ from django.db import migrations, models
 
 
 def fill_stage_month_totals(apps, schema_editor):
-    from clientela.sales.stage_month_totals import rebuild
+    from clientela.sales.summaries import STAGE_MONTH, rebuild_table
 
-    rebuild(apps.get_model("sales", "Opportunity"), apps.get_model("sales", "StageMonthTotal"))
+    rebuild_table(STAGE_MONTH, apps)
 
 
 class Migration(migrations.Migration):
