@@ -78,7 +78,7 @@ def test_add_an_opportunity_from_the_contact_page_and_tab(logged_in_page, user):
     page.fill("#id_budget_periods", "12")
     page.fill("#id_expected_close", "2030-01-31")
     page.click("#save")
-    expect(page.locator("#opportunity-total")).to_contain_text("9600.00")
+    expect(page.locator("#opportunity-total")).to_contain_text("9,600.00")
     page.goto(f"/contacts/{company.pk}/?tab=opportunities")
     expect(page.locator("#contact-opportunities")).to_contain_text("Mantenimiento anual")
     page.click("#tab-add-opportunity")
