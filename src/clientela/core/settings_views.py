@@ -21,7 +21,7 @@ from clientela.core.custom_fields import custom_field_model
 from clientela.core.errors import ProtectedError
 from clientela.core.models import CustomField, Tag
 from clientela.core.navigation import settings_groups
-from clientela.core.services import delete_list_item, save_list_item
+from clientela.core.services import blocking_uses, delete_list_item, save_list_item
 
 
 def crm_admin_required(view):
@@ -167,12 +167,24 @@ def admin_list_delete(request, slug, pk):
     model = _list_model(slug)
     item = get_object_or_404(model, pk=pk)
     back = reverse("settings:admin_list", kwargs={"slug": slug})
-    return _confirm_delete(request, item, lambda: delete_list_item(request.user, item), back)
+    return _confirm_delete(
+        request,
+        item,
+        lambda: delete_list_item(request.user, item),
+        back,
+        uses=blocking_uses(item) if request.method == "GET" else "",
+    )
 
 
-def _confirm_delete(request, item, delete, back_url):
-    """GET asks; POST deletes, or explains what still uses the record (409)."""
+def _confirm_delete(request, item, delete, back_url, uses=""):
+    """GET asks, or says beforehand what still uses the record; POST deletes, or explains what
+    still uses it (409)."""
     error = None
+    if uses:
+        error = _("“%(name)s” is still used by %(uses)s: it can be deleted once none uses it.") % {
+            "name": item,
+            "uses": uses,
+        }
     if request.method == "POST":
         try:
             delete()
@@ -185,7 +197,7 @@ def _confirm_delete(request, item, delete, back_url):
         request,
         "core/confirm_delete.html",
         {"item": item, "error": error, "back_url": back_url, "active_section": "settings"},
-        status=409 if error else 200,
+        status=409 if error and request.method == "POST" else 200,
     )
 
 

@@ -151,6 +151,37 @@ def test_deleting_a_value_in_use_explains_why_and_keeps_it(client, admin_user):
     assert Temperature.objects.filter(pk=hot.pk).exists()
 
 
+def test_the_confirmation_says_beforehand_what_uses_a_value(
+    client, admin_user, django_assert_max_num_queries
+):
+    hot = services.save_list_item(
+        admin_user, Temperature, None, {"name": "Hot", "color": "#dc3545"}
+    )
+    cold = services.save_list_item(
+        admin_user, Temperature, None, {"name": "Cold", "color": "#0d6efd"}
+    )
+    for first_name in ("Eva", "Luis", "Ana"):
+        contact_services.create_contact(
+            admin_user,
+            {
+                "kind": "person",
+                "first_name": first_name,
+                "last_name": "Sanz",
+                "temperature_id": hot.pk,
+            },
+        )
+    client.force_login(admin_user)
+    # Counted in SQL, not loaded: the same queries however many contacts use it.
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/settings/lists/temperatures/{hot.pk}/delete/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "still used by 3 contacts: it can be deleted once none uses it." in page
+    assert 'type="submit"' not in page.split('id="delete-error"')[1]
+    free = client.get(f"/settings/lists/temperatures/{cold.pk}/delete/").content.decode()
+    assert 'id="delete-error"' not in free and "This cannot be undone." in free
+
+
 def test_admin_list_page_query_count_does_not_grow(
     client, admin_user, django_assert_max_num_queries
 ):
