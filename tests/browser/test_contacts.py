@@ -159,3 +159,28 @@ def test_on_a_phone_the_menu_opens_from_the_top_bar(new_page, user):
     page.wait_for_function(
         "document.getElementById('app-sidebar').getBoundingClientRect().right <= 0"
     )
+
+
+def test_entering_a_contact_that_exists_warns_and_still_saves(logged_in_page, user):
+    existing = services.create_contact(
+        user,
+        {
+            "kind": "person",
+            "first_name": "Lucía",
+            "last_name": "Ortega",
+            "emails": [{"email": "lucia@aranda.example"}],
+        },
+    )
+    page = logged_in_page
+    page.goto("/contacts/new/?kind=person")
+    page.fill("#id_first_name", "lucía")
+    page.fill("#id_last_name", "ortega")
+    page.press("#id_last_name", "Tab")
+    warning = page.locator("#duplicate-warning")
+    expect(warning).to_contain_text("Maybe already here")
+    expect(warning.locator("a.duplicate-link")).to_have_attribute(
+        "href", f"/contacts/{existing.pk}/"
+    )
+    page.click("#save")
+    expect(page.locator("#contact-name")).to_contain_text("lucía ortega")
+    assert Contact.objects.count() == 2

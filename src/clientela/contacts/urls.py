@@ -18,6 +18,7 @@ urlpatterns = [
         name="export_section",
     ),
     path("company-options/", views.company_options, name="company_options"),
+    path("duplicates/", views.contact_duplicates, name="duplicates"),
     path("new/", views.contact_create, name="create"),
     path("new/customer/", views.contact_create, {"role": "customer"}, name="create_customer"),
     path("new/supplier/", views.contact_create, {"role": "supplier"}, name="create_supplier"),

@@ -27,6 +27,7 @@ from clientela.core.pagination import capped_count, paginate
 from clientela.core.record_tabs import RecordTab, chosen_tab, register_record_tab, tabs_for
 
 from . import services
+from .duplicates import likely_duplicates
 from .exports import contacts_csv_response
 from .filters import ContactFilter
 from .forms import (
@@ -248,6 +249,12 @@ def _int_or_none(value):
         return -1  # names no record: the service answers with a message naming the field
 
 
+def _record_id(value) -> int | None:
+    """An id from a query string, or None when it is not one a record could have."""
+    number = _int_or_none(value)
+    return number if number is not None and 0 < number < 2**63 else None
+
+
 def _flat_messages(error: ValidationError) -> list[str]:
     return [m for texts in validation_messages(error).values() for m in texts]
 
@@ -260,6 +267,31 @@ def company_options(request):
         request,
         "contacts/_company_options.html",
         {"choices": company_choices(request.user, request.GET.get("company_search", ""))},
+    )
+
+
+@login_required
+@require_GET
+def contact_duplicates(request):
+    """While a contact is being entered: the visible contacts with the same email or full name
+    (htmx, a warning that never blocks saving)."""
+    params = request.GET
+    if params.get("kind") == Contact.Kind.COMPANY:
+        name = params.get("company_name", "")
+    else:
+        name = f"{params.get('first_name', '')} {params.get('last_name', '')}"
+    emails = [value for key, value in params.items() if key.endswith("-email")]
+    return render(
+        request,
+        "contacts/_duplicates.html",
+        {
+            "duplicates": likely_duplicates(
+                request.user,
+                name=name[:300],
+                emails=[e[:254] for e in emails],
+                exclude_pk=_record_id(params.get("exclude")),
+            )
+        },
     )
 
 
