@@ -167,6 +167,15 @@ def cmd_demo(args) -> int:
     from clientela.sales.demo import load_sales_demo
 
     print(f"Opportunities added: {load_sales_demo()}")
+    from clientela.activities.demo import load_activities_demo
+    from clientela.agenda.demo import load_agenda_demo
+    from clientela.tasks.demo import load_tasks_demo
+
+    activities = load_activities_demo()
+    print(f"Notes added: {activities['notes']}")
+    print(f"Comments added: {activities['comments']}")
+    print(f"Tasks added: {load_tasks_demo()}")
+    print(f"Events added: {load_agenda_demo()}")
     print()
     from django.conf import settings
 
