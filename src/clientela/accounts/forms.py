@@ -4,8 +4,8 @@ Forms parse and check input; the services in `accounts.services` do every write.
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +35,7 @@ def style_widgets(form: forms.Form) -> forms.Form:
     return form
 
 
-class EmailLoginForm(BootstrapFormMixin, AuthenticationForm):
+class EmailLoginForm(BootstrapFormMixin, auth_forms.AuthenticationForm):
     error_messages = {
         "invalid_login": _("Wrong email or password."),
         "inactive": _("This account is inactive."),
@@ -56,12 +56,10 @@ class ProfileForm(BootstrapFormMixin, forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
 
 
-class PasswordChangeForm(BootstrapFormMixin, forms.Form):
-    old_password = forms.CharField(
-        label=_("Current password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+class NewPasswordForm(BootstrapFormMixin, forms.Form):
+    """A new password, typed twice and checked by the configured validators: what the
+    reset link asks for, and (with the current one) the profile's password change."""
+
     new_password = forms.CharField(
         label=_("New password"),
         strip=False,
@@ -78,12 +76,6 @@ class PasswordChangeForm(BootstrapFormMixin, forms.Form):
         self.user = user
         super().__init__(*args, **kwargs)
 
-    def clean_old_password(self):
-        old = self.cleaned_data["old_password"]
-        if not self.user.check_password(old):
-            raise forms.ValidationError(_("Your current password is not right."))
-        return old
-
     def clean_new_password(self):
         password = self.cleaned_data["new_password"]
         password_validation.validate_password(password, self.user)
@@ -95,6 +87,34 @@ class PasswordChangeForm(BootstrapFormMixin, forms.Form):
         if new and again and new != again:
             self.add_error("new_password_again", _("The two passwords differ."))
         return data
+
+
+class PasswordChangeForm(NewPasswordForm):
+    field_order = ["old_password", "new_password", "new_password_again"]
+
+    old_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def clean_old_password(self):
+        old = self.cleaned_data["old_password"]
+        if not self.user.check_password(old):
+            raise forms.ValidationError(_("Your current password is not right."))
+        return old
+
+
+class PasswordResetRequestForm(BootstrapFormMixin, auth_forms.PasswordResetForm):
+    """The address to send a reset link to. Sending is `services.request_password_reset`'s
+    job, through the outbox, never this form's `save`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autofocus"] = True
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
 
 
 class ApiTokenForm(BootstrapFormMixin, forms.Form):
