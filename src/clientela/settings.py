@@ -140,6 +140,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "contacts:list"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# A link to choose a new password works once, for an hour (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = 60 * 60
 
 # Lock an account-and-address pair out for 15 minutes after 5 failed log-ins.
 AXES_FAILURE_LIMIT = int(os.environ.get("CLIENTELA_LOGIN_FAILURE_LIMIT", "5"))

@@ -4,6 +4,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -99,3 +100,26 @@ class ApiToken(models.Model):
     @classmethod
     def generate_raw(cls) -> str:
         return cls.PREFIX + secrets.token_urlsafe(32)
+
+
+class PasswordResetRequest(models.Model):
+    """A request for a password-reset link that was let through, kept for an hour or so to
+    limit how many links one address or one IP address can ask for
+    (`services.request_password_reset`). The address is kept as a keyed digest: the table is
+    no list of the addresses people typed, and rows for unknown ones look like any other."""
+
+    email_digest = models.CharField(max_length=64)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email_digest", "requested_at"], name="reset_request_by_email"),
+            models.Index(fields=["ip_address", "requested_at"], name="reset_request_by_ip"),
+            models.Index(fields=["requested_at"], name="reset_request_age"),
+        ]
+        verbose_name = _("password-reset request")
+        verbose_name_plural = _("password-reset requests")
+
+    def __str__(self):
+        return f"{self.ip_address} @ {self.requested_at:%Y-%m-%d %H:%M}"

@@ -1,14 +1,27 @@
-"""Every write about users, teams and tokens."""
+"""Every write about users, teams and tokens, and password resets by email."""
 
+from datetime import timedelta
+
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 
-from clientela.accounts.models import ApiToken, Team, User, hash_token
+from clientela.accounts.models import ApiToken, PasswordResetRequest, Team, User, hash_token
 from clientela.core.changelog import record_change, snapshot
+from clientela.mail.services import queue_email
 
 
 def _require_admin(actor):
@@ -148,3 +161,101 @@ def user_for_token(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- Password reset by email ---------------------------------------------------------------
+
+# Enough for someone whose first email went astray; too few to turn the form into a way of
+# flooding an inbox, or to spray a list of addresses from one machine.
+RESET_LINKS_PER_ADDRESS = 3
+RESET_REQUESTS_PER_IP = 20
+RESET_WINDOW = timedelta(hours=1)
+
+
+def _address_digest(email: str) -> str:
+    return salted_hmac("clientela.accounts.password_reset", email, algorithm="sha256").hexdigest()
+
+
+def request_password_reset(email: str, ip_address: str | None) -> bool:
+    """Have a link to choose a new password sent to `email`, if an account may reset by it,
+    unless the address or the IP address asked too often in the last `RESET_WINDOW`.
+
+    Whether an account has the address is looked up by the worker, after the request: the
+    request itself does the same work for any address, so neither its answer nor its timing
+    tells who has an account. Returns False when throttled; callers answer the same anyway."""
+    email = email.strip().lower()
+    digest = _address_digest(email)
+    recent = PasswordResetRequest.objects.filter(requested_at__gte=timezone.now() - RESET_WINDOW)
+    if (
+        recent.filter(email_digest=digest).count() >= RESET_LINKS_PER_ADDRESS
+        or recent.filter(ip_address=ip_address).count() >= RESET_REQUESTS_PER_IP
+    ):
+        return False
+    with transaction.atomic():
+        PasswordResetRequest.objects.create(email_digest=digest, ip_address=ip_address)
+        transaction.on_commit(lambda: _schedule_reset_link(email))
+    return True
+
+
+def _schedule_reset_link(email: str):
+    from clientela.accounts.tasks import send_password_reset_link_task
+
+    send_password_reset_link_task(email)
+
+
+@transaction.atomic
+def send_password_reset_link(email: str) -> int:
+    """Queue in the outbox a reset link for each account Django lets reset by `email` (active,
+    with a usable password): none for an unknown or deactivated address. Returns how many."""
+    users = list(PasswordResetForm().get_users(email))
+    for user in users:
+        subject, body = password_reset_email(user)
+        queue_email(to=user.email, subject=subject, body=body)
+    return len(users)
+
+
+def reset_link_lifetime() -> str:
+    """How long a link works, in words of the active language: “1 hour”."""
+    now = timezone.now()
+    lifetime = timeuntil(now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT), now)
+    return lifetime.replace("\xa0", " ")
+
+
+def password_reset_email(user: User) -> tuple[str, str]:
+    """Subject and body of the reset email, in the user's language, with a fresh link."""
+    with translation.override(user.language):
+        path = reverse(
+            "accounts:password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+        context = {
+            "name": user.first_name or user.email,
+            "email": user.email,
+            "link": settings.CLIENTELA_BASE_URL + path,
+            "lifetime": reset_link_lifetime(),
+        }
+        return _("Choose a new password for Clientela"), render_to_string(
+            "accounts/password_reset_email.txt", context
+        )
+
+
+@transaction.atomic
+def reset_password(user: User, password: str) -> User:
+    """Set the password chosen through an emailed link. The user is logged out everywhere
+    (whoever knew the old password is out), and the log-in lock-out that forgetting it may
+    have earned is lifted. The link stops working: its token hashes the old password."""
+    if not user.is_active:
+        raise PermissionDenied(_("This account is inactive."))
+    change_password(user, user, password)
+    end_sessions(user)
+    AxesProxyHandler.reset_attempts(username=user.email)
+    return user
+
+
+def prune_password_reset_requests(now=None) -> int:
+    """Forget the requests too old to count for the throttle."""
+    cutoff = (now or timezone.now()) - RESET_WINDOW
+    return PasswordResetRequest.objects.filter(requested_at__lt=cutoff).delete()[0]
