@@ -1,14 +1,17 @@
-"""Log-in, profile and language, API tokens, and the users and teams settings pages."""
+"""Log-in and password reset, profile and language, API tokens, and the users and teams
+settings pages."""
 
+from axes.helpers import get_client_ip_address
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,7 +20,9 @@ from clientela.accounts import services
 from clientela.accounts.forms import (
     ApiTokenForm,
     EmailLoginForm,
+    NewPasswordForm,
     PasswordChangeForm,
+    PasswordResetRequestForm,
     ProfileForm,
     TeamForm,
     UserForm,
@@ -45,6 +50,74 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         use_language(self.request, form.get_user().language)
         return response
+
+
+# --- Password reset by email ------------------------------------------------------------------
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a link to choose a new password. Every valid address gets the same answer, a
+    page saying a link went out if the account exists, throttled or not."""
+
+    template_name = "accounts/password_reset.html"
+    form_class = PasswordResetRequestForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        # Not form.save(): Django's form sends the mail in the request, by the address typed.
+        services.request_password_reset(
+            form.cleaned_data["email"], get_client_ip_address(self.request)
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(lifetime=services.reset_link_lifetime(), **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The emailed link: Django's view checks the token (and moves it from the address into
+    the session before showing the form); a used, expired or altered link gets a page that
+    says so and offers a new one."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = NewPasswordForm
+    success_url = reverse_lazy("accounts:login")
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        # A link sent before the account was deactivated must not let anyone back in.
+        return user if user is not None and user.is_active else None
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.fields["new_password"].widget.attrs["autofocus"] = True
+        return form
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(lifetime=services.reset_link_lifetime(), **kwargs)
+
+    def form_valid(self, form):
+        # Not form.save(): the service logs the change and ends the user's sessions.
+        try:
+            services.reset_password(self.user, form.cleaned_data["new_password"])
+        except ValidationError as exc:
+            show_service_errors(form, exc)
+            return self.form_invalid(form)
+        # This browser's session holds the link's token (and maybe the user logged in with
+        # the old password): it ends too, so the next step is a fresh log-in.
+        logout(self.request)
+        messages.success(self.request, _("Your password was changed. Log in with the new one."))
+        return HttpResponseRedirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 # --- Profile -----------------------------------------------------------------------------------
