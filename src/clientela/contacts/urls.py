@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import picker_views, views
 
 app_name = "contacts"
 ROLE = "(?P<role>customer|supplier)"
@@ -18,6 +18,7 @@ urlpatterns = [
         name="export_section",
     ),
     path("company-options/", views.company_options, name="company_options"),
+    path("picker-options/", picker_views.contact_picker_options, name="picker_options"),
     path("duplicates/", views.contact_duplicates, name="duplicates"),
     path("new/", views.contact_create, name="create"),
     path("new/customer/", views.contact_create, {"role": "customer"}, name="create_customer"),

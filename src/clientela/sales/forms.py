@@ -14,17 +14,19 @@ from clientela.contacts.forms import (
     split_tags,
 )
 from clientela.contacts.models import Contact, Customer, Interest
+from clientela.contacts.pickers import ContactSource, CustomerSource
 from clientela.core.access import AccessLevel
 from clientela.core.custom_fields import definitions_for
 from clientela.core.errors import validation_messages
 from clientela.core.models import Tag
 from clientela.core.money import currency_choices
+from clientela.core.pickers import RecordField, bind_pickers
 
 from .filters import ORDERINGS
 from .models import LeadSource, LostReason, Opportunity, Pipeline, Stage
 from .queries import visible_related
 
-# How many contacts and customers a picker lists; the current one is always kept.
+# How many customers the list's filter bar offers; the current one is always kept.
 PICKER_LIMIT = 200
 
 
@@ -50,17 +52,6 @@ def customer_choices(user, current: Customer | None = None):
     if current is not None and current.pk not in {c.pk for c in rows}:
         rows.insert(0, current)
     return [("", "—"), *[(c.pk, c.contact.display_name) for c in rows]]
-
-
-def contact_choices(user, current: Contact | None = None):
-    rows = list(
-        Contact.objects.visible_to(user)
-        .order_by("display_name", "id")
-        .values_list("pk", "display_name")[:PICKER_LIMIT]
-    )
-    if current is not None and current.pk not in {pk for pk, _name in rows}:
-        rows.insert(0, (current.pk, current.display_name))
-    return [("", "—"), *rows]
 
 
 class OpportunityFilterForm(StyledForm):
@@ -121,11 +112,11 @@ class OpportunityFilterForm(StyledForm):
 class OpportunityForm(StyledForm):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     title = forms.CharField(label=_("Title"), max_length=200)
-    contact = forms.IntegerField(label=_("Contact"), widget=forms.Select)
-    customer = forms.IntegerField(
+    contact = RecordField(ContactSource(), label=_("Contact"))
+    customer = RecordField(
+        CustomerSource(),
         label=_("Customer"),
         required=False,
-        widget=forms.Select,
         help_text=_("Left empty, the contact's customer (or its company's) is used."),
     )
     amount = forms.DecimalField(
@@ -223,25 +214,12 @@ class OpportunityForm(StyledForm):
         self.user = user
         self.opportunity = opportunity
         self.fixed_contact = fixed_contact
-        current_contact = fixed_contact or (
-            visible_related(opportunity, "contact") if opportunity else None
-        )
+        bind_pickers(self, user, known=self._known_records(opportunity, fixed_contact))
         if fixed_contact is not None:
             # Opened from a contact (S4.2): the contact is fixed, not editable.
             self.fields["contact"].widget = forms.HiddenInput()
             self.fields["contact"].disabled = True
             self.initial["contact"] = fixed_contact.pk
-        else:
-            self.fields["contact"].widget.choices = contact_choices(user, current_contact)
-        current_customer = visible_related(opportunity, "customer") if opportunity else None
-        if current_customer is None and self.initial.get("customer"):
-            # Prefilled from the contact (S4.2), which the user may see.
-            current_customer = (
-                Customer.objects.select_related("contact")
-                .filter(pk=self.initial["customer"])
-                .first()
-            )
-        self.fields["customer"].widget.choices = customer_choices(user, current_customer)
         pipelines = list(Pipeline.objects.prefetch_related("stages"))
         self.fields["stage"].choices = stage_choices(pipelines)
         self.fields["lost_reason"].choices = _choices(LostReason.objects.all(), "—")
@@ -264,6 +242,19 @@ class OpportunityForm(StyledForm):
         from clientela.contacts.forms import style_fields
 
         style_fields(self)
+
+    @staticmethod
+    def _known_records(opportunity, fixed_contact) -> dict:
+        """The contact and customer already read through the access point, which the pickers
+        then show and accept without reading them again."""
+        contact = fixed_contact or (
+            visible_related(opportunity, "contact") if opportunity else None
+        )
+        customer = visible_related(opportunity, "customer") if opportunity else None
+        return {
+            "contact": (contact.pk, contact.display_name) if contact else None,
+            "customer": (customer.pk, customer.contact.display_name) if customer else None,
+        }
 
     def _initial_from(self, opportunity: Opportunity) -> dict:
         initial = {

@@ -72,3 +72,27 @@ document.addEventListener("click", (event) => {
     toggle.setAttribute("aria-expanded", "false");
   }
 });
+
+// Type-to-search pickers (templates/includes/record_picker.html). The search box has no name,
+// so that the form never posts it: its text goes as `q`, with the record chosen so far as
+// `selected`, which the new options keep. Enter in the box moves to the list instead of
+// submitting the form.
+document.addEventListener("htmx:configRequest", (event) => {
+  const search = event.detail.elt;
+  if (!search.matches || !search.matches("[data-record-picker-search]")) return;
+  const select = search.closest("[data-record-picker]").querySelector("select");
+  event.detail.parameters.q = search.value;
+  event.detail.parameters.selected = select.value;
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !event.target.matches("[data-record-picker-search]")) return;
+  event.preventDefault();
+  const select = event.target.closest("[data-record-picker]").querySelector("select");
+  select.focus();
+  try {
+    select.showPicker();
+  } catch {
+    // Browsers without showPicker() on selects: the focused list opens with the arrow keys.
+  }
+});
