@@ -10,11 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from clientela.accounts.models import User
 from clientela.contacts.forms import StyledForm
 from clientela.contacts.models import Contact
+from clientela.contacts.pickers import contact_search
+from clientela.core.pickers import PICKER_LIMIT, as_id
 
 from .models import Event, ReminderOffset
 
-# How many contacts the contact search offers at a time.
-CONTACT_OPTIONS_LIMIT = 20
+# How many contacts the contact search offers at a time: as many as a record picker.
+CONTACT_OPTIONS_LIMIT = PICKER_LIMIT
 
 
 class IdListField(forms.Field):
@@ -193,15 +195,11 @@ class EventForm(StyledForm):
 
 
 def contact_options(user, query: str, exclude=()) -> list[Contact]:
-    """Contacts `user` may link, narrowed by what they typed (the event form's search)."""
-    words = query.lower().split()[:5]
-    if not words:
+    """Contacts `user` may link, narrowed by what they typed (the event form's search), found
+    as the contact list and the record pickers find them."""
+    if not query.split():
         return []
-    contacts = Contact.objects.visible_to(user).exclude(pk__in=list(exclude))
-    for word in words:
-        contacts = contacts.filter(search_text__contains=word)
-    return list(
-        contacts.only("id", "kind", "display_name").order_by("display_name", "id")[
-            :CONTACT_OPTIONS_LIMIT
-        ]
+    contacts = contact_search(user, query).exclude(
+        pk__in=[pk for pk in map(as_id, exclude) if pk is not None]
     )
+    return list(contacts.only("id", "kind", "display_name")[:CONTACT_OPTIONS_LIMIT])

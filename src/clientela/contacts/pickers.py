@@ -11,9 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from .filters import ContactFilter
 from .models import Contact
 
+# The longest `q` ContactFilter takes.
+MAX_QUERY = 100
+
 
 def contact_search(user, query: str, **filters):
-    """The contacts `user` may see matching `query` like the contact list's search, by name."""
+    """The contacts `user` may see matching `query` like the contact list's search, by name.
+
+    A query the filter would refuse (too long, a NUL) is cut short rather than dropped, which
+    would list every contact."""
+    query = " ".join(str(query or "").replace("\x00", "").split())[:MAX_QUERY]
     contact_filter, _bad = ContactFilter.from_query({"q": query, **filters})
     return contact_filter.apply(Contact.objects.visible_to(user))
 

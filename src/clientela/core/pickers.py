@@ -80,7 +80,7 @@ def picker_options(
 ) -> PickerOptions:
     """What a picker lists: up to PICKER_LIMIT matches of `query`, and the chosen record
     (looked up unless `known`, rows already read through the access point, has it)."""
-    query = " ".join(str(query or "").replace("\x00", "").split())[:100]
+    query = " ".join(str(query or "").split())
     rows = source.search(user, query, PICKER_LIMIT + 1)
     matches = rows[:PICKER_LIMIT]
     chosen_id = as_id(chosen) if chosen not in (None, "") else None
