@@ -18,12 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _crowd(user):
-    """More customers than a picker lists, sorting before the one the tests look for."""
-    for n in range(PICKER_LIMIT + 2):
-        contact_services.create_customer(
-            user,
-            {"kind": "company", "company_name": f"Aa Company {n:02d}", "access": "public_read"},
-        )
+    """The Zamoras, then more customers than a picker lists, all newer."""
     zamora = contact_services.create_customer(
         user, {"kind": "company", "company_name": "Zamora Hermanos S.L.", "access": "public_read"}
     ).contact
@@ -37,6 +32,11 @@ def _crowd(user):
             "emails": [{"email": "zoe@zamora.es"}],
         },
     )
+    for n in range(PICKER_LIMIT + 2):
+        contact_services.create_customer(
+            user,
+            {"kind": "company", "company_name": f"Aa Company {n:02d}", "access": "public_read"},
+        )
     return zoe, zamora
 
 

@@ -11,7 +11,7 @@ from clientela.accounts.models import User
 from clientela.contacts.forms import StyledForm
 from clientela.contacts.models import Contact
 from clientela.contacts.pickers import contact_search
-from clientela.core.pickers import PICKER_LIMIT, as_id
+from clientela.core.pickers import PICKER_LIMIT, as_id, name_order
 
 from .models import Event, ReminderOffset
 
@@ -202,4 +202,6 @@ def contact_options(user, query: str, exclude=()) -> list[Contact]:
     contacts = contact_search(user, query).exclude(
         pk__in=[pk for pk in map(as_id, exclude) if pk is not None]
     )
-    return list(contacts.only("id", "kind", "display_name")[:CONTACT_OPTIONS_LIMIT])
+    # The newest matches, shown by name: see core.pickers for why not the first by name.
+    newest = contacts.only("id", "kind", "display_name").order_by("-pk")[:CONTACT_OPTIONS_LIMIT]
+    return sorted(newest, key=lambda contact: name_order(contact.display_name))

@@ -16,7 +16,7 @@ MAX_QUERY = 100
 
 
 def contact_search(user, query: str, **filters):
-    """The contacts `user` may see matching `query` like the contact list's search, by name.
+    """The contacts `user` may see matching `query` like the contact list's search.
 
     A query the filter would refuse (too long, a NUL) is cut short rather than dropped, which
     would list every contact."""
@@ -40,7 +40,9 @@ class ContactSource:
 
     def search(self, user, query: str, limit: int) -> list[tuple[int, str]]:
         rows = contact_search(user, query, **({"role": self.role} if self.role else {}))
-        return list(rows.values_list(self.value, "display_name")[:limit])
+        # The newest first (see core.pickers): an index of ids, which the words do not follow.
+        newest = rows.order_by(f"-{self.value}")
+        return list(newest.values_list(self.value, "display_name")[:limit])
 
     def find(self, user, pk: int) -> tuple[int, str] | None:
         rows = Contact.objects.visible_to(user).filter(**{self.value: pk})

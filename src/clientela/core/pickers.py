@@ -1,9 +1,16 @@
 """Type-to-search pickers: choosing one record among a million.
 
-A picker is a native <select> holding a few records (the first ones by name, then those
-matching what the user types in the search box above it, fetched through htmx from the
-source's options endpoint) and always the record chosen so far. A native select keeps the
+A picker is a native <select> holding a few records (the newest ones, then those matching
+what the user types in the search box above it, fetched through htmx from the source's options
+endpoint), shown by name, and always the record chosen so far. A native select keeps the
 keyboard and screen readers working as everywhere else; the search box only narrows it.
+
+Sources return the *newest* matches, not the first by name. Walking the name index until
+PICKER_LIMIT rows match reads the table up to where the matches begin, and the words typed are
+in the names: "lucía" read every name from A to L (0.6-1.5 s at a million contacts), and
+customers, a twelfth of the contacts, far more. Ids are unrelated to the words, so the newest
+matches are found after reading about limit / share-of-matches rows (2-30 ms for the same
+searches), and a search narrow enough to show every match shows exactly the same records.
 
 A *source* says where the records come from: it searches them and finds one by id, always
 through the access point, so a record the user may not see is never offered and, posted by
@@ -11,6 +18,7 @@ hand, is refused by the field like any bad id. `contacts.pickers` has the contac
 sources; another app adds a source and an options endpoint the same way."""
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -36,7 +44,7 @@ class PickerSource(Protocol):
     def options_url(self) -> str: ...
 
     def search(self, user, query: str, limit: int) -> list[Row]:
-        """Up to `limit` (id, label) rows matching `query`, sorted by label; all when blank."""
+        """Up to `limit` (id, label) rows matching `query` (all when blank), newest first."""
 
     def find(self, user, pk: int) -> Row | None:
         """The (id, label) row of record `pk` when the user may pick it."""
@@ -66,6 +74,13 @@ class PickerOptions:
         }
 
 
+def name_order(label: str) -> tuple[str, str]:
+    """Sort key that puts "Álvaro" with the As and "ana" before "Bea", as the database's
+    collation sorts names."""
+    plain = unicodedata.normalize("NFKD", label)
+    return "".join(c for c in plain if not unicodedata.combining(c)).casefold(), label
+
+
 def as_id(value) -> int | None:
     """A record id from posted or stored input; None when it cannot name a record."""
     try:
@@ -82,7 +97,7 @@ def picker_options(
     (looked up unless `known`, rows already read through the access point, has it)."""
     query = " ".join(str(query or "").split())
     rows = source.search(user, query, PICKER_LIMIT + 1)
-    matches = rows[:PICKER_LIMIT]
+    matches = sorted(rows[:PICKER_LIMIT], key=lambda row: name_order(row[1]))
     chosen_id = as_id(chosen) if chosen not in (None, "") else None
     chosen_row = None
     if chosen_id is not None:

@@ -129,14 +129,14 @@ def test_typing_narrows_by_words_and_by_email(logged_in, user):
     assert selected_of(response) == [pedro.pk]
 
 
-def test_options_are_limited_and_say_so(logged_in, user):
-    for n in range(PICKER_LIMIT + 5):
+def test_options_are_the_newest_matches_by_name_limited_and_say_so(logged_in, user):
+    for n in reversed(range(PICKER_LIMIT + 5)):
         person(user, f"Nora{n:02d}", "Vidal")
     response = logged_in.get(URL, {"q": "vidal"}, headers={"HX-Target": "id_contact"})
     listed = options_of(response)
     page = response.content.decode()
-    assert len(listed) == PICKER_LIMIT
-    assert list(listed.values()) == sorted(listed.values())  # by name, as the contact list
+    # The newest 20 (created last: Nora19 … Nora00), shown by name.
+    assert list(listed.values()) == [f"Nora{n:02d} Vidal" for n in range(PICKER_LIMIT)]
     assert "Type to find more…" in page
     assert '<div id="id_contact-status" hx-swap-oob="innerHTML">' in page
     assert f"More than {PICKER_LIMIT} matches" in page
@@ -223,9 +223,21 @@ def test_the_field_accepts_only_records_the_user_may_see(user, other_user):
     assert PickForm({"contact": str(theirs.pk)}, user=other_user).is_valid()
 
 
-def test_picker_options_lists_the_first_records_by_name_when_nothing_is_typed(user):
-    for first in ("Bea", "Ana", "Carlos"):
+def test_picker_options_show_the_newest_records_by_name_when_nothing_is_typed(user):
+    for first in ("Zoe", "Bea", "ana", "Álvaro", "Carlos"):
         person(user, first, "Soto")
     options = picker_options(ContactSource(), user, "")
-    assert [label for _pk, label in options.matches] == ["Ana Soto", "Bea Soto", "Carlos Soto"]
+    assert [label for _pk, label in options.matches] == [
+        "Álvaro Soto",
+        "ana Soto",
+        "Bea Soto",
+        "Carlos Soto",
+        "Zoe Soto",
+    ]
     assert not options.more and options.chosen is None
+    for n in range(PICKER_LIMIT):
+        person(user, "Nuevo", f"{n:02d}")
+    options = picker_options(ContactSource(), user, "")
+    assert options.more and {label for _pk, label in options.matches} == {
+        f"Nuevo {n:02d}" for n in range(PICKER_LIMIT)
+    }

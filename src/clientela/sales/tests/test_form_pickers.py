@@ -28,11 +28,11 @@ def logged_in(client, user):
 
 @pytest.fixture
 def crowd(user):
-    """More contacts and customers than a picker lists, all sorting before the Zamoras."""
-    for n in range(PICKER_LIMIT + 3):
-        make_customer_company(user, name=f"Aa Company {n:02d}")
+    """The Zamoras, then more contacts and customers than a picker lists, all newer."""
     zamora = make_customer_company(user, name="Zamora Hermanos S.L.")
     zoe = make_person(user, first="Zoe", last="Zamora", company=zamora)
+    for n in range(PICKER_LIMIT + 3):
+        make_customer_company(user, name=f"Aa Company {n:02d}")
     return zoe, zamora
 
 
