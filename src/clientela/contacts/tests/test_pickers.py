@@ -144,6 +144,12 @@ def test_options_are_the_newest_matches_by_name_limited_and_say_so(logged_in, us
     assert "1 match<" in few.content.decode() and "Type to find more" not in few.content.decode()
 
 
+def test_names_are_escaped(logged_in, user):
+    person(user, "<b>Nora", "Vidal</b>")
+    page = logged_in.get(URL, {"q": "nora"}).content.decode()
+    assert "&lt;b&gt;Nora Vidal&lt;/b&gt;" in page and "<b>" not in page
+
+
 def test_the_status_line_needs_a_plain_element_id(logged_in, user):
     person(user, "Nora", "Vidal")
     response = logged_in.get(URL, {"q": "nora"}, headers={"HX-Target": 'x"><script>'})

@@ -141,6 +141,7 @@ def test_bad_or_hidden_ids_get_the_fields_error(logged_in, user, other_user, bad
     assert re.search(r'id="field-contact".*?There is no such contact\.', page, re.S)
     assert re.search(r'id="field-customer".*?There is no such customer\.', page, re.S)
     assert "Oculta" not in page
+    assert re.search(r'<select name="contact" id="id_contact"[^>]* aria-invalid="true"', page)
     response = logged_in.post("/sales/new/", form_data(contact=mine.pk, customer=customer))
     assert response.status_code == 400 and "There is no such customer." in response.content.decode()
     assert not Opportunity.objects.exists()
