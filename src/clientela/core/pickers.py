@@ -99,7 +99,7 @@ def picker_options(
     query = " ".join(str(query or "").split())
     rows = source.search(user, query, PICKER_LIMIT + 1)
     matches = sorted(rows[:PICKER_LIMIT], key=lambda row: name_order(row[1]))
-    chosen_id = as_id(chosen) if chosen not in (None, "") else None
+    chosen_id = as_id(chosen)
     chosen_row = None
     if chosen_id is not None:
         chosen_row = next((row for row in matches if row[0] == chosen_id), None)
