@@ -4,14 +4,10 @@ Rows come from `queries.contact_list`, so an export holds exactly what the user 
 the filters they chose, read in chunks so memory stays flat however many rows there are."""
 
 import csv
-import itertools
-import re
 
-from asgiref.sync import sync_to_async
-from django.core.handlers.asgi import ASGIRequest
-from django.http import StreamingHttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from clientela.core.csv_download import csv_response, safe_cell
 
 from .filters import ContactFilter
 from .queries import contact_list
@@ -35,9 +31,6 @@ EXPORT_FIELDS = (
     "created_at",
     "source__name",
 )
-
-# A phone number such as "+34 600 11 22 33" may start with "+" without being a formula.
-PLAIN_NUMBER = re.compile(r"[+-][\d\s().-]*")
 
 
 def _header() -> list[str]:
@@ -65,16 +58,6 @@ def _header() -> list[str]:
     ]
 
 
-def _safe(value) -> str:
-    """Text a spreadsheet will not run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "@", "\t", "\r") or (
-        text[:1] in ("+", "-") and not PLAIN_NUMBER.fullmatch(text)
-    ):
-        return "'" + text
-    return text
-
-
 def _row(contact) -> list[str]:
     values = [
         contact.pk,
@@ -98,7 +81,7 @@ def _row(contact) -> list[str]:
         contact.supplier_code or "",
         contact.created_at.date().isoformat(),
     ]
-    return [_safe(value) for value in values]
+    return [safe_cell(value) for value in values]
 
 
 def contact_csv_rows(user, filters: ContactFilter | None = None):
@@ -122,41 +105,6 @@ def write_contacts_csv(user, filters: ContactFilter | None, stream) -> int:
     return count
 
 
-class _Line:
-    """A file-like object whose `write` hands back what it was given, for streaming."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def stream_contacts_csv(user, filters: ContactFilter | None = None):
-    """The CSV as an iterator of encoded lines, for a StreamingHttpResponse.
-
-    Starts with a byte-order mark so spreadsheet programs read the accents right."""
-    writer = csv.writer(_Line())
-    yield "\ufeff".encode()
-    for row in contact_csv_rows(user, filters):
-        yield writer.writerow(row).encode()
-
-
-async def _in_batches(lines, size: int | None = None):
-    """Hand a synchronous iterator over to the event loop in batches.
-
-    Given a synchronous iterator, Django's ASGI handler reads it to the end before sending a
-    byte; this keeps memory flat. The batches are read in the thread-sensitive executor, the
-    thread (and database connection) the view ran in."""
-    size = size or CHUNK_SIZE
-    take = sync_to_async(lambda: list(itertools.islice(lines, size)), thread_sensitive=True)
-    while batch := await take():
-        yield b"".join(batch)
-
-
 def contacts_csv_response(request, filters: ContactFilter | None = None):
     """The CSV download of the contacts `request.user` may see, streamed under WSGI and ASGI."""
-    lines = stream_contacts_csv(request.user, filters)
-    if isinstance(request, ASGIRequest):
-        lines = _in_batches(lines)
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="contacts-{stamp}.csv"'
-    return response
+    return csv_response(request, contact_csv_rows(request.user, filters), "contacts", CHUNK_SIZE)
