@@ -21,6 +21,7 @@ from clientela.core.api import (
 from clientela.core.pagination import paginate
 
 from . import services
+from .exports import opportunities_csv_response
 from .filters import OpportunityFilter
 from .models import SALES_ADMIN_LISTS, Opportunity, Pipeline, Stage
 from .queries import opportunity_detail, opportunity_list, pipelines_with_stages, stage_history
@@ -41,6 +42,9 @@ from .schemas import (
 )
 
 router = Router(tags=["sales"])
+
+# "/opportunities/export.csv" is declared before "/opportunities/{opportunity_id}" so that it
+# wins: the id is a plain path segment (a malformed one is a JSON 422, not an HTML 404).
 
 OpportunityId = Path(..., ge=1, le=MAX_ID, description="Opportunity id.")
 PipelineId = Path(..., ge=1, le=MAX_ID, description="Pipeline id.")
@@ -77,6 +81,20 @@ def list_opportunities(
     on; ask `count=true` for the number of matches (it stops at a cap)."""
     result = paginate(opportunity_list(request.user, filters), page.offset, page.limit, page.count)
     return page_out(result, [OpportunityRowOut.row(o) for o in result.items])
+
+
+@router.get(
+    "/opportunities/export.csv",
+    response={200: None, **error_responses()},
+    summary="Export opportunities as CSV",
+    openapi_extra={
+        "responses": {200: {"description": "CSV", "content": {"text/csv": {"schema": {}}}}}
+    },
+)
+def export_opportunities(request: HttpRequest, filters: Query[OpportunityFilter]):
+    """The same filters and order as the list; only opportunities the caller may see, and
+    empty where their contact or customer is out of the caller's reach."""
+    return opportunities_csv_response(request, filters)
 
 
 @router.post(

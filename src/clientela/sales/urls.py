@@ -6,6 +6,7 @@ from .analytics_urls import urlpatterns as analytics_urlpatterns
 app_name = "sales"
 urlpatterns = [
     path("", views.opportunity_list, name="list"),
+    path("export.csv", views.opportunity_export, name="export"),
     path("new/", views.opportunity_create, name="create"),
     path("<int:pk>/", views.opportunity_detail, name="detail"),
     path("<int:pk>/edit/", views.opportunity_edit, name="edit"),

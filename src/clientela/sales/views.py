@@ -31,6 +31,7 @@ from clientela.core.record_tabs import RecordTab, chosen_tab, register_record_ta
 from clientela.core.settings_views import crm_admin_required
 
 from . import services
+from .exports import opportunities_csv_response
 from .filters import OpportunityFilter
 from .forms import (
     OpportunityFilterForm,
@@ -114,6 +115,14 @@ def opportunity_list(request):
     return _page_or_part(
         request, context, "sales/list.html", "sales/_results.html", "opportunity-results"
     )
+
+
+@login_required
+@require_GET
+def opportunity_export(request):
+    """The list as it is filtered and sorted, as CSV: only the opportunities the user may see."""
+    filters, _errors = OpportunityFilter.from_query(request.GET)
+    return opportunities_csv_response(request, filters)
 
 
 # --- the opportunity page and its tabs --------------------------------------------------

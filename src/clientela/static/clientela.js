@@ -96,3 +96,10 @@ document.addEventListener("keydown", (event) => {
     // Browsers without showPicker() on selects: the focused list opens with the arrow keys.
   }
 });
+
+// Links that act on a list as it is now (data-current-query, e.g. "Export CSV"): htmx changes
+// the filters and the order without reloading the page, and pushes them into the address bar.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-current-query]");
+  if (link) link.search = window.location.search;
+}, true);

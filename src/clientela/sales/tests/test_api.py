@@ -40,6 +40,7 @@ class TestOpportunityCrud(ApiCrudSuite):
 class TestOpportunityPermissions(PermissionMatrixSuite):
     list_endpoint = "/api/v1/opportunities"
     detail_endpoint = "/api/v1/opportunities/{id}"
+    export_endpoint = "/api/v1/opportunities/export.csv"
     update_payload = {"next_step": "Changed by the matrix"}
 
     def create_record(self, actor, access, team, label):
