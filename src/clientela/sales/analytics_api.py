@@ -84,17 +84,16 @@ def _missing(missing) -> list[dict]:
     return [{"currency": m.currency, "to": m.to, "on": m.on} for m in missing]
 
 
-def _card(card) -> dict:
-    customer = getattr(card, "customer", None)
+def _card(card: board_queries.Card) -> dict:
     return {
-        "id": card.pk,
+        "id": card.id,
         "title": card.title,
-        "customer": customer.contact.display_name if customer else None,
+        "customer": card.customer,
         "currency": card.currency,
         "total": str(card.total),
         "probability": card.probability,
         "expected_close": card.expected_close,
-        "responsible": str(card.responsible) if card.responsible else None,
+        "responsible": card.responsible,
         "version": card.version,
     }
 

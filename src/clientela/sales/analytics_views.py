@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clientela.accounts.forms import BootstrapFormMixin
 from clientela.accounts.models import User
+from clientela.contacts.forms import PlainSelect
 from clientela.contacts.models import Interest
 from clientela.core.access import Action, get_for_user_or_404
 from clientela.core.errors import ConflictError, validation_messages
@@ -40,11 +41,15 @@ class OpportunityFilterBar(BootstrapFormMixin, forms.Form):
     so they narrow the opportunities exactly as the list does."""
 
     q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
-    responsible = forms.ChoiceField(label=gettext_lazy("Responsible"), required=False)
-    source = forms.ChoiceField(label=gettext_lazy("Lead source"), required=False)
-    interest = forms.ChoiceField(label=gettext_lazy("Interest"), required=False)
-    tag = forms.ChoiceField(label=gettext_lazy("Tag"), required=False)
-    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    responsible = forms.ChoiceField(
+        label=gettext_lazy("Responsible"), required=False, widget=PlainSelect
+    )
+    source = forms.ChoiceField(
+        label=gettext_lazy("Lead source"), required=False, widget=PlainSelect
+    )
+    interest = forms.ChoiceField(label=gettext_lazy("Interest"), required=False, widget=PlainSelect)
+    tag = forms.ChoiceField(label=gettext_lazy("Tag"), required=False, widget=PlainSelect)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, widget=PlainSelect)
     close_from = forms.DateField(
         label=gettext_lazy("Closing from"),
         required=False,
@@ -61,7 +66,8 @@ class OpportunityFilterBar(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, fields=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["responsible"].choices = _choices(
-            User.objects.filter(is_active=True), _("Anyone")
+            User.objects.filter(is_active=True).only("id", "first_name", "last_name", "email"),
+            _("Anyone"),
         )
         self.fields["source"].choices = _choices(LeadSource.objects.all(), _("Any source"))
         self.fields["interest"].choices = _choices(Interest.objects.all(), _("Any interest"))

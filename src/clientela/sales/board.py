@@ -22,49 +22,31 @@ from django.db.models import (
     Count,
     DateField,
     F,
+    IntegerField,
     Prefetch,
     Q,
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.utils import timezone
 
+from clientela.accounts.models import User
 from clientela.core.access import is_crm_user
 from clientela.core.money import CENT, MissingRate, RateBook, default_currency, round_money
 
 from .filters import OpportunityFilter
 from .models import Opportunity, Pipeline, Stage, StageMonthTotal
-from .queries import (
-    RowsWithVisibleParties,
-    private_granted_in_bulk,
-    visible_in_bulk,
-    visible_party_columns,
-)
+from .queries import private_granted_in_bulk, visible_customer_name, visible_in_bulk
 from .summaries import WEIGHTED_SUM
 
 # Rendering a card costs about as much as the column totals over 250,000 opportunities: 20 per
 # column keep the page within its budget, and "More…" brings the next ones.
 CARDS_PER_COLUMN = 20
 CARD_ORDERING = ("-total", "id")
-CARD_FIELDS = (
-    "id",
-    "title",
-    "contact_id",
-    "customer_id",
-    "currency",
-    "total",
-    "expected_close",
-    "probability",
-    "stage_id",
-    "pipeline_id",
-    "version",
-    "responsible__id",
-    "responsible__first_name",
-    "responsible__last_name",
-    "responsible__email",
-)
 
 
 @dataclass
@@ -81,11 +63,32 @@ class Totals:
         return self.total is not None
 
 
+@dataclass(frozen=True, slots=True)
+class Card:
+    """What a card shows, as plain values. `customer` is the customer's name, None when the
+    user may not see it; `responsible` is the responsible's name as users are shown."""
+
+    id: int
+    stage_id: int
+    version: int
+    title: str
+    customer: str | None
+    currency: str
+    total: Decimal
+    probability: int
+    expected_close: datetime.date | None
+    responsible: str | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
 @dataclass
 class Column:
     stage: Stage
     totals: Totals
-    cards: list = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)
     has_more: bool = False
 
     @property
@@ -359,32 +362,134 @@ def finish(totals: Totals):
         totals.weighted = round_money(totals.weighted)
 
 
-def card_queryset(user, filters: OpportunityFilter, pipeline: Pipeline):
-    """A column's cards; each card's customer is a column read through the access point (one
-    the user may not see is None), as in the opportunity list."""
-    queryset = (
-        board_opportunities(user, filters, pipeline)
-        .annotate(**visible_party_columns(user))
-        .select_related("responsible")
-        .only(*CARD_FIELDS)
+# The columns a card query selects, in the order `Card` takes them after the responsible's id.
+CARD_COLUMNS = (
+    "id",
+    "stage_id",
+    "version",
+    "title",
+    "customer_name",
+    "currency",
+    "total",
+    "probability",
+    "expected_close",
+    "responsible_id",
+    "responsible_first_name",
+    "responsible_last_name",
+    "responsible_email",
+)
+STAGE_ALIAS = "board_stage"
+
+
+def card_rows(user, opportunities):
+    """`opportunities` as card rows (`CARD_COLUMNS`), best first; the customer's name is read
+    through the access point, as in the opportunity list."""
+    return (
+        opportunities.annotate(
+            customer_name=visible_customer_name(user),
+            responsible_first_name=F("responsible__first_name"),
+            responsible_last_name=F("responsible__last_name"),
+            responsible_email=F("responsible__email"),
+        )
         .order_by(*CARD_ORDERING)
+        .values_list(*CARD_COLUMNS)
     )
-    queryset._iterable_class = RowsWithVisibleParties
-    return queryset
+
+
+def cards_by_stage(
+    user, filters: OpportunityFilter, pipeline: Pipeline, stages, offset=0, limit=None
+) -> dict[int, list[Card]]:
+    """Cards `offset`… of each stage's column, up to `limit` + 1 of them (one more than shown,
+    to tell whether there are more), in one query whatever the number of columns.
+
+    On PostgreSQL each stage reads its first cards through the index on (pipeline, stage,
+    total) in a LATERAL subquery, so the query reads about `limit` rows per column, never the
+    pipeline. Other databases number the rows of each stage with a window function, which
+    reads the pipeline's opportunities: fine at the sizes SQLite serves."""
+    limit = limit or CARDS_PER_COLUMN
+    stage_ids = [stage.pk for stage in stages]
+    opportunities = board_opportunities(user, filters, pipeline)
+    if connection.vendor == "postgresql":
+        rows = _lateral_card_rows(user, opportunities, stage_ids, offset, limit + 1)
+    else:
+        rows = _ranked_card_rows(user, opportunities, stage_ids, offset, limit + 1)
+    names = _ResponsibleNames()
+    by_stage: dict[int, list[Card]] = {pk: [] for pk in stage_ids}
+    for row in rows:
+        card = Card(*row[:9], names.name(*row[9:]))
+        by_stage[card.stage_id].append(card)
+    return by_stage
+
+
+def _lateral_card_rows(user, opportunities, stage_ids, offset: int, count: int) -> list[tuple]:
+    quote = connection.ops.quote_name
+    of_the_stage = RawSQL(f"{quote(STAGE_ALIAS)}.{quote('id')}", (), output_field=IntegerField())
+    per_stage = card_rows(user, opportunities.filter(stage_id=of_the_stage))[
+        offset : offset + count
+    ]
+    inner_sql, params = per_stage.query.sql_with_params()
+    ordering = ", ".join(
+        f"cards.{quote(name.lstrip('-'))} {'DESC' if name.startswith('-') else 'ASC'}"
+        for name in CARD_ORDERING
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT cards.* FROM {quote(Stage._meta.db_table)} AS {quote(STAGE_ALIAS)}"
+            f" CROSS JOIN LATERAL ({inner_sql}) AS cards"
+            f" WHERE {quote(STAGE_ALIAS)}.{quote('id')} IN ({', '.join(['%s'] * len(stage_ids))})"
+            f" ORDER BY cards.{quote('stage_id')}, {ordering}",
+            (*params, *stage_ids),
+        )
+        position = {column.name: index for index, column in enumerate(cursor.description)}
+        order = [position[name] for name in CARD_COLUMNS]
+        return [tuple(row[index] for index in order) for row in cursor.fetchall()]
+
+
+def _ranked_card_rows(user, opportunities, stage_ids, offset: int, count: int) -> list[tuple]:
+    ranked = (
+        opportunities.filter(stage_id__in=stage_ids)
+        .annotate(
+            card_rank=Window(
+                RowNumber(),
+                partition_by=F("stage_id"),
+                order_by=[
+                    F(name[1:]).desc() if name.startswith("-") else F(name).asc()
+                    for name in CARD_ORDERING
+                ],
+            )
+        )
+        .filter(card_rank__gt=offset, card_rank__lte=offset + count)
+        .values("pk")
+    )
+    return list(card_rows(user, opportunities.filter(pk__in=ranked)))
+
+
+class _ResponsibleNames:
+    """Responsibles' names as `User.__str__` gives them, built once per user."""
+
+    def __init__(self):
+        self._names: dict[int, str] = {}
+
+    def name(self, pk, first_name, last_name, email) -> str | None:
+        if pk is None:
+            return None
+        if pk not in self._names:
+            self._names[pk] = str(
+                User(pk=pk, first_name=first_name, last_name=last_name, email=email)
+            )
+        return self._names[pk]
 
 
 def column_cards(user, filters, pipeline, stage, offset=0, limit=None):
     """Cards `offset`… of one column, and whether there are more after them."""
     limit = limit or CARDS_PER_COLUMN
-    rows = list(
-        card_queryset(user, filters, pipeline).filter(stage=stage)[offset : offset + limit + 1]
-    )
+    rows = cards_by_stage(user, filters, pipeline, [stage], offset, limit)[stage.pk]
     return rows[:limit], len(rows) > limit
 
 
 def build_board(user, filters: OpportunityFilter, pipeline_pk: int | None = None) -> Board:
-    """Everything the board page shows, in a number of queries that does not depend on how
-    many opportunities there are (one per column for its cards)."""
+    """Everything the board page shows, in a number of queries that depends neither on how
+    many opportunities there are nor on how many columns."""
     pipelines = list(
         Pipeline.objects.prefetch_related(
             Prefetch("stages", queryset=Stage.objects.order_by("position", "id"))
@@ -401,10 +506,17 @@ def build_board(user, filters: OpportunityFilter, pipeline_pk: int | None = None
         totals, book = stage_totals(
             board_opportunities(user, filters, pipeline, in_bulk=True), currency
         )
-    columns = []
-    for stage in pipeline.stages.all():
-        cards, has_more = column_cards(user, filters, pipeline, stage)
-        columns.append(Column(stage, totals.get(stage.pk, Totals()), cards, has_more))
+    stages = list(pipeline.stages.all())
+    cards = cards_by_stage(user, filters, pipeline, stages)
+    columns = [
+        Column(
+            stage,
+            totals.get(stage.pk, Totals()),
+            cards[stage.pk][:CARDS_PER_COLUMN],
+            len(cards[stage.pk]) > CARDS_PER_COLUMN,
+        )
+        for stage in stages
+    ]
     board_totals = Totals()
     for column in columns:
         board_totals.count += column.totals.count

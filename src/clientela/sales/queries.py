@@ -181,12 +181,19 @@ def visible_party_columns(user) -> dict:
         "party_contact_kind": _visible_name(user, "contact_id", "kind"),
         "party_customer_contact": Subquery(customer.values("contact_id")[:1]),
         "party_customer_code": Subquery(customer.values("code")[:1]),
-        "party_customer_name": Subquery(
-            Contact.objects.visible_to(user)
-            .filter(customer__pk=OuterRef("customer_id"))
-            .values("display_name")[:1]
-        ),
+        "party_customer_name": visible_customer_name(user),
     }
+
+
+def visible_customer_name(user) -> Subquery:
+    """The name of the opportunity's customer as a column, NULL when the user may not see
+    the customer's contact."""
+    return Subquery(
+        Contact.objects.visible_to(user)
+        .filter(customer__pk=OuterRef("customer_id"))
+        .order_by()
+        .values("display_name")[:1]
+    )
 
 
 @dataclass(frozen=True, slots=True)

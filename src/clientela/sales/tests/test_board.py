@@ -8,6 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from clientela.accounts import services as account_services
+from clientela.contacts.models import Contact
 from clientela.core import money
 from clientela.core.testing import api_client
 from clientela.sales import board as board_queries
@@ -15,7 +17,7 @@ from clientela.sales import services
 from clientela.sales.filters import OpportunityFilter
 from clientela.sales.models import Opportunity, Pipeline, StageChange
 
-from .conftest import CLOSE, make_opportunity, stage_of
+from .conftest import CLOSE, make_customer_company, make_opportunity, stage_of
 
 pytestmark = pytest.mark.django_db
 
@@ -158,6 +160,106 @@ def test_a_column_shows_its_first_cards_and_more_on_demand(client, user, person,
     assert "Deal 10" in page and "Deal 30" not in page and "board-more" not in page
 
 
+def reference_column(user, stage, filters=None):
+    """A column's opportunities the plain way: one query through the access point."""
+    return list(
+        Opportunity.objects.visible_to(user)
+        .filter(pipeline=stage.pipeline, stage=stage)
+        .filter(
+            pk__in=board_queries.board_opportunities(
+                user, filters or OpportunityFilter(), stage.pipeline
+            ).values("pk")
+        )
+        .select_related("responsible", "customer__contact")
+        .order_by("-total", "id")
+    )
+
+
+def expected_card(viewer, opportunity) -> board_queries.Card:
+    customer = opportunity.customer
+    visible_customer = (
+        customer is not None
+        and Contact.objects.visible_to(viewer).filter(pk=customer.contact_id).exists()
+    )
+    return board_queries.Card(
+        id=opportunity.pk,
+        stage_id=opportunity.stage_id,
+        version=opportunity.version,
+        title=opportunity.title,
+        customer=customer.contact.display_name if visible_customer else None,
+        currency=opportunity.currency,
+        total=opportunity.total,
+        probability=opportunity.probability,
+        expected_close=opportunity.expected_close,
+        responsible=str(opportunity.responsible) if opportunity.responsible else None,
+    )
+
+
+def test_cards_are_each_columns_best_visible_opportunities_read_in_one_query(
+    make_user, admin_user, user, other_user, person, monkeypatch
+):
+    """Every column's first cards, then the next ones ("More…"), are those that one query per
+    column through the access point gives, in the same order (ties by id), with the customer's
+    name only when the viewer may see the customer."""
+    monkeypatch.setattr(board_queries, "CARDS_PER_COLUMN", 3)
+    teammate = make_user("user", email="team@example.com", first_name="", last_name="")
+    team = account_services.set_team(admin_user, None, name="Sales", member_ids=[teammate.pk])
+    hidden = make_customer_company(other_user, "Hidden S.A.", access="private")
+    first, second = stage_of("open"), stage_of("open", index=1)
+    grants = [
+        {},
+        {"manager_ids": [teammate.pk]},
+        {"shared_user_ids": [user.pk]},
+        {"shared_team_ids": [team.pk]},
+    ]
+    for n in range(16):
+        hides_customer = n % 5 == 0
+        make_opportunity(
+            other_user if n % 3 or hides_customer else user,
+            hidden if hides_customer else person,
+            title=f"Deal {n}",
+            amount=str(100 * (n % 4)),  # ties, broken by id
+            access="private" if n % 2 else "public_read",
+            stage_id=(first if n < 10 else second).pk,
+            responsible_id=teammate.pk if n % 4 == 3 else user.pk,
+            **grants[n % 4],
+        )
+    for viewer in (user, other_user, teammate, admin_user):
+        board = board_of(viewer)
+        for stage in (first, second):
+            expected = [expected_card(viewer, o) for o in reference_column(viewer, stage)]
+            col = column(board, stage)
+            assert col.cards == expected[:3], viewer
+            assert col.has_more == (len(expected) > 3)
+            for offset in (3, 6):
+                cards, has_more = board_queries.column_cards(
+                    viewer, OpportunityFilter(), stage.pipeline, stage, offset=offset
+                )
+                assert cards == expected[offset : offset + 3]
+                assert has_more == (len(expected) > offset + 3)
+    cards = [card for stage in (first, second) for card in column(board_of(user), stage).cards]
+    assert {card.customer for card in cards} >= {None, "Acme S.L."}
+    assert "team@example.com" in {
+        card.responsible for card in column(board_of(admin_user), first).cards
+    }
+    filtered = OpportunityFilter(amount_min=Decimal("100"))
+    board = board_queries.build_board(user, filtered)
+    expected = [expected_card(user, o) for o in reference_column(user, first, filtered)]
+    assert column(board, first).cards == expected[:3] and expected
+
+
+def test_a_customer_the_user_may_not_see_shows_as_nothing_on_the_card(
+    client, user, other_user, person
+):
+    hidden = make_customer_company(other_user, "Hidden S.A.", access="private")
+    make_opportunity(other_user, hidden, title="Their deal", access="public_read")
+    client.force_login(user)
+    page = client.get(reverse("sales:board")).content.decode()
+    assert "Their deal" in page and "Hidden S.A." not in page
+    client.force_login(other_user)
+    assert "Hidden S.A." in client.get(reverse("sales:board")).content.decode()
+
+
 def test_choosing_another_pipeline(client, admin_user, user, person):
     other = services.save_pipeline(admin_user, None, {"name": "Renewals"})
     stage = services.save_stage(admin_user, other, None, {"name": "Talking", "probability": 40})
@@ -175,6 +277,32 @@ def test_the_board_page_and_its_empty_state(client, user):
     page = client.get(reverse("sales:board")).content.decode()
     assert 'id="empty-state"' in page and "board-column" in page
     assert "vendor/sortablejs/Sortable.min.js" in page
+
+
+@pytest.mark.parametrize("role", ["user", "admin"])
+def test_the_board_page_has_a_query_budget_whatever_its_columns(
+    client, make_user, admin_user, person, role
+):
+    """Session, user, pipelines and stages, currency, totals (summary; a regular user's private
+    ones), currency and rates, all the cards, the filter bar's four lists, the lost reasons and
+    the bell: no query per column."""
+    viewer = make_user(role)
+    client.force_login(viewer)
+    add_rate(admin_user, "USD", datetime.date(2020, 1, 1), "0.9")
+    make_opportunity(viewer, person, currency="USD", stage_id=stage_of("open").pk)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("sales:board")).status_code == 200
+        return len(captured)
+
+    budget = {"user": 16, "admin": 15}[role]
+    assert queries() == budget
+    pipeline = Pipeline.default()
+    for name in ("Demo", "Trial", "Offer"):
+        stage = services.save_stage(admin_user, pipeline, None, {"name": name})
+        make_opportunity(viewer, person, stage_id=stage.pk)
+    assert queries() == budget
 
 
 def test_the_board_query_count_does_not_grow_with_opportunities(client, user, person):
