@@ -6,7 +6,10 @@ unfiltered board reads them from the summary the services keep (`summary_stage_t
 filtered one from one SQL aggregate over its opportunities (`stage_totals`); both give the same
 totals to the cent. An amount in another currency converts at the rate in force on the opportunity's expected close date, or
 today when it has none; a column whose total needs a missing rate shows no total, and the board
-lists the rates to enter (`missing`)."""
+lists the rates to enter (`missing`).
+
+Cards are plain values (`Card`), every column's first ones read in one query
+(`cards_by_stage`), through the access point like every list."""
 
 import contextlib
 import datetime
@@ -408,6 +411,8 @@ def cards_by_stage(
     reads the pipeline's opportunities: fine at the sizes SQLite serves."""
     limit = limit or CARDS_PER_COLUMN
     stage_ids = [stage.pk for stage in stages]
+    if not stage_ids:
+        return {}
     opportunities = board_opportunities(user, filters, pipeline)
     if connection.vendor == "postgresql":
         rows = _lateral_card_rows(user, opportunities, stage_ids, offset, limit + 1)

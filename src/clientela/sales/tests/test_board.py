@@ -155,9 +155,11 @@ def test_a_column_shows_its_first_cards_and_more_on_demand(client, user, person,
     assert [c.title for c in column(board, first).cards] == ["Deal 30", "Deal 20"]
     assert column(board, first).has_more and column(board, first).totals.count == 3
     client.force_login(user)
-    response = client.get(reverse("sales:board_column", args=[first.pk]) + "?offset=2")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("sales:board_column", args=[first.pk]) + "?offset=2")
     page = response.content.decode()
     assert "Deal 10" in page and "Deal 30" not in page and "board-more" not in page
+    assert len(captured) == 5  # session, user, stage, cards, the shell's unread count
 
 
 def reference_column(user, stage, filters=None):
