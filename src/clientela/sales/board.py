@@ -365,7 +365,7 @@ def finish(totals: Totals):
         totals.weighted = round_money(totals.weighted)
 
 
-# The columns a card query selects, in the order `Card` takes them after the responsible's id.
+# A card row: `Card`'s fields up to the expected close, then the responsible's id and names.
 CARD_COLUMNS = (
     "id",
     "stage_id",
