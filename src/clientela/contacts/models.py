@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from clientela.core.access import AccessLevel, Action, RestrictedQuerySet, is_crm_user
 from clientela.core.models import AccessControlled, AdminList, BaseRecord
 
 
@@ -314,3 +316,128 @@ CONTACT_ADMIN_LISTS = {
     "sources": Source,
     "interests": Interest,
 }
+
+
+class ContactImportQuerySet(RestrictedQuerySet):
+    """An import is its owner's: only they act on it; CRM admins may also look at it."""
+
+    def restrict(self, user, action: Action | str):
+        if not is_crm_user(user):
+            return self.none()
+        if action == Action.VIEW and user.is_crm_admin:
+            return self
+        return self.filter(owner=user)
+
+
+class ContactImport(models.Model):
+    """A CSV file of contacts on its way in: the file's shape, how its columns map to contact
+    fields, the options chosen for the batch, and how far the check and the import got.
+
+    The uploaded file is kept under `stored_name` in `settings.ATTACHMENTS_ROOT`, outside every
+    served folder, until the import is done or discarded."""
+
+    class Status(models.TextChoices):
+        MAPPING = "mapping", _("Columns to map")
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Ready to import")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Stopped")
+
+    class Duplicates(models.TextChoices):
+        SKIP = "skip", _("Skip the row")
+        UPDATE = "update", _("Update the existing contact")
+        CREATE = "create", _("Create a new contact anyway")
+
+    class DefaultKind(models.TextChoices):
+        AUTO = "auto", _("Guess from the names")
+        PERSON = "person", _("Person")
+        COMPANY = "company", _("Company")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.MAPPING
+    )
+    file_name = models.CharField(_("file name"), max_length=200)
+    stored_name = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    encoding = models.CharField(_("encoding"), max_length=20)
+    delimiter = models.CharField(_("delimiter"), max_length=1)
+    headers = models.JSONField(_("columns"), default=list)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    # The first rows' values, shown under each column while mapping.
+    samples = models.JSONField(default=list, blank=True)
+    # One field key per column, in the file's order; "" leaves the column out.
+    mapping = models.JSONField(_("mapping"), default=list)
+    default_kind = models.CharField(
+        _("kind when the file does not say"),
+        max_length=7,
+        choices=DefaultKind.choices,
+        default=DefaultKind.AUTO,
+    )
+    access = models.CharField(
+        _("access"), max_length=12, choices=AccessLevel.choices, default=AccessLevel.PRIVATE
+    )
+    tag = models.CharField(_("tag for every imported contact"), max_length=60, blank=True)
+    duplicates = models.CharField(
+        _("duplicates"), max_length=6, choices=Duplicates.choices, default=Duplicates.SKIP
+    )
+    # After the check: what the import would do; after the import: what it did.
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
+    failed_count = models.PositiveIntegerField(_("failed"), default=0)
+    companies_created = models.PositiveIntegerField(_("companies created"), default=0)
+    # The first rows as the check read them, for the preview.
+    preview = models.JSONField(default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    objects = ContactImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="contactimport_owner")]
+        verbose_name = _("contact import")
+        verbose_name_plural = _("contact imports")
+
+    def __str__(self):
+        return self.file_name
+
+    def get_absolute_url(self):
+        return reverse("contacts:import_detail", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def is_busy(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
+
+
+class ContactImportFailure(models.Model):
+    """A line of an import that was not (or, after a check, would not be) imported, with why."""
+
+    job = models.ForeignKey(ContactImport, on_delete=models.CASCADE, related_name="failures")
+    line = models.PositiveIntegerField(_("line"))
+    # [{"field": field key or "", "column": the column's header or "", "message": text}]
+    errors = models.JSONField(_("errors"), default=list)
+    values = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["line", "id"]
+        indexes = [models.Index(fields=["job", "line"], name="contactimportfailure_line")]
+        verbose_name = _("failed line")
+        verbose_name_plural = _("failed lines")
+
+    def __str__(self):
+        return f"{self.job_id}:{self.line}"

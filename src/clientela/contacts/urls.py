@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import picker_views, views
+from . import import_views, picker_views, views
 
 app_name = "contacts"
 ROLE = "(?P<role>customer|supplier)"
@@ -18,6 +18,15 @@ urlpatterns = [
         name="export_section",
     ),
     path("picker-options/", picker_views.contact_picker_options, name="picker_options"),
+    path("import/", import_views.import_upload, name="import"),
+    path("import/<int:pk>/", import_views.import_detail, name="import_detail"),
+    path("import/<int:pk>/progress/", import_views.import_progress, name="import_progress"),
+    path("import/<int:pk>/failed-lines.csv", import_views.import_failures, name="import_failures"),
+    re_path(
+        r"^import/(?P<pk>[0-9]+)/(?P<action>check|run|remap|discard)/$",
+        import_views.import_action,
+        name="import_action",
+    ),
     path("company-options/", views.company_options, name="company_options"),
     path("duplicates/", views.contact_duplicates, name="duplicates"),
     path("new/", views.contact_create, name="create"),

@@ -177,12 +177,15 @@ def register_routers():
     from clientela.activities.api import router as activities_router
     from clientela.agenda.api import router as agenda_router
     from clientela.contacts.api import router as contacts_router
+    from clientela.contacts.import_api import router as contacts_import_router
     from clientela.core.money_api import router as money_router
     from clientela.mail.api import router as mail_router
     from clientela.sales.analytics_api import router as sales_analytics_router
     from clientela.sales.api import router as sales_router
     from clientela.tasks.api import router as tasks_router
 
+    # Before the contacts router: its fixed /contacts/imports paths win over /contacts/{id}.
+    api.add_router("/", contacts_import_router)
     api.add_router("/", contacts_router)
     api.add_router("/", accounts_router)
     api.add_router("/", money_router)
