@@ -17,7 +17,7 @@ from clientela.core.access import Action, get_for_user_or_404
 from clientela.core.api import MAX_ID, NO_NUL_PATTERN, error_responses
 
 from . import imports
-from .models import ContactImport
+from .models import ContactImport, ContactImportFailure
 
 router = Router(tags=["contacts"])
 
@@ -103,7 +103,9 @@ class ImportOptionsIn(Schema):
 
 def _out(job: ContactImport) -> dict:
     failures = (
-        list(job.failures.only("line", "errors")[:LISTED_FAILURES]) if job.failed_count else []
+        list(ContactImportFailure.objects.filter(job=job).only("line", "errors")[:LISTED_FAILURES])
+        if job.failed_count
+        else []
     )
     return {
         **{

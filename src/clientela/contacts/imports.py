@@ -1685,7 +1685,9 @@ def failures_shown(job: ContactImport) -> list[dict]:
     labels = field_labels()
     return [
         {"line": failure.line, "errors": [error_text(e, labels) for e in failure.errors]}
-        for failure in job.failures.only("line", "errors")[:SHOWN_FAILURES]
+        for failure in ContactImportFailure.objects.filter(job=job).only("line", "errors")[
+            :SHOWN_FAILURES
+        ]
     ]
 
 
