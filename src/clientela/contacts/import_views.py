@@ -37,7 +37,8 @@ def _job(request, pk: int) -> ContactImport:
 
 
 def _steps(current: str) -> list[dict]:
-    names = [name for name, _label in STEPS]
+    """Each step's state; past the last one ("finished"), every step is done."""
+    names = [name for name, _label in STEPS] + ["finished"]
     return [
         {
             "label": label,
@@ -134,11 +135,11 @@ def _mapping_page(request, job, form, status=200):
 
 def _status_page(request, job: ContactImport):
     finished = job.status in (ContactImport.Status.DONE, ContactImport.Status.FAILED)
-    step = (
-        "check"
-        if job.status in (ContactImport.Status.CHECKING, ContactImport.Status.CHECKED)
-        else "import"
-    )
+    step = {
+        ContactImport.Status.CHECKING: "check",
+        ContactImport.Status.CHECKED: "check",
+        ContactImport.Status.DONE: "finished",
+    }.get(job.status, "import")
     tag = Tag.objects.filter(name__iexact=job.tag).first() if job.tag and finished else None
     context = {
         "active_section": "contacts",

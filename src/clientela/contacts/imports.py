@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpResponse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -205,7 +205,7 @@ def parse(text: str, delimiter: str) -> tuple[list[str], list[tuple[int, list[st
             if len(rows) >= MAX_ROWS:
                 raise _file_error(
                     _("Import at most %(count)s rows at a time: split the file.")
-                    % {"count": f"{MAX_ROWS:,}"}
+                    % {"count": number_format(MAX_ROWS, force_grouping=True)}
                 )
             rows.append((line, record))
     except csv.Error as exc:
