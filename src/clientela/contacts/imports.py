@@ -1058,14 +1058,16 @@ class RowImporter:
                 self.emails_in_file.setdefault(email, line)
         return outcome, row
 
-    def _duplicates(self, row: ReadRow) -> list[Contact]:
+    def _duplicates(self, row: ReadRow) -> list[tuple[int, str]]:
+        """(id, name) of the contacts the owner can see that have one of the row's emails."""
         if not row.emails or self.job.duplicates == ContactImport.Duplicates.CREATE:
             return []
         return list(
             Contact.objects.visible_to(self.actor)
             .filter(emails__email__in=row.emails)
             .distinct()
-            .order_by("id")[:3]
+            .order_by("id")
+            .values_list("pk", "display_name")[:3]
         )
 
     def _apply(self, row: ReadRow) -> Outcome:
@@ -1076,7 +1078,7 @@ class RowImporter:
         modes = ContactImport.Duplicates
         if self.job.duplicates == modes.SKIP:
             if matches:
-                return Outcome("skipped", matches[0].display_name)
+                return Outcome("skipped", matches[0][1])
             if earlier_line and self.dry_run:
                 return Outcome("skipped", _("line %(line)s") % {"line": earlier_line})
         if self.job.duplicates == modes.UPDATE and matches:
@@ -1088,10 +1090,10 @@ class RowImporter:
                             "More than one of your contacts has this email (%(names)s): "
                             "update them by hand."
                         )
-                        % {"names": ", ".join(c.display_name for c in matches)}
+                        % {"names": ", ".join(name for _pk, name in matches)}
                     }
                 )
-            return self._update(row, matches[0])
+            return self._update(row, Contact.objects.get(pk=matches[0][0]))
         outcome = self._create(row)
         if earlier_line and self.dry_run and self.job.duplicates == modes.UPDATE:
             outcome = Outcome("updated", _("line %(line)s") % {"line": earlier_line})
