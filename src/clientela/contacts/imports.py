@@ -636,6 +636,9 @@ def guess_mapping(headers: list[str], fields: list[ImportField] | None = None) -
             key = ""
         used.add(key)
         mapping.append(key)
+    # A lone "Nombre" column holds whole names more often than first names alone.
+    if "first_name" in mapping and not {"last_name", "full_name"} & set(mapping):
+        mapping[mapping.index("first_name")] = "full_name"
     return mapping
 
 

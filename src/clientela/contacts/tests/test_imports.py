@@ -160,6 +160,10 @@ def test_headers_in_english_and_spanish_are_pre_mapped():
     ) == ["first_name", "last_name", "email", "phone", "city", "region", "country"]
 
 
+def test_a_lone_first_name_column_is_taken_for_whole_names():
+    assert imports.guess_mapping(["Nombre", "Correo"]) == ["full_name", "email"]
+
+
 def test_a_single_field_is_pre_mapped_once_and_several_emails_add_up():
     assert imports.guess_mapping(["Name", "Name", "Email", "Correo"]) == [
         "full_name",
@@ -185,10 +189,10 @@ def test_custom_fields_are_mapped_by_label_or_key(admin_user):
         None,
         {"key": "budget", "label": "Annual budget", "field_type": "number"},
     )
-    assert imports.guess_mapping(["Annual budget", "budget", "First name"]) == [
+    assert imports.guess_mapping(["Annual budget", "budget", "Full name"]) == [
         "custom_fields.budget",
         "",
-        "first_name",
+        "full_name",
     ]
 
 
