@@ -1107,10 +1107,14 @@ class RowImporter:
         name = " ".join(row.company.split())
         if not name or row.kind != Contact.Kind.PERSON:
             return None
-        # `search_text` starts with the lower-case name; its trigram index serves the prefix.
+        companies = Contact.objects.visible_to(self.actor).filter(kind=Contact.Kind.COMPANY)
+        exact = companies.filter(display_name=name).order_by("id").values_list("pk", flat=True)
+        if found := exact.first():
+            return found
+        # Written another way: `search_text` starts with the lower-case name, a prefix its
+        # trigram index serves, and the names are compared in Python.
         candidates = (
-            Contact.objects.visible_to(self.actor)
-            .filter(kind=Contact.Kind.COMPANY, search_text__startswith=name.lower())
+            companies.filter(search_text__startswith=name.lower())
             .order_by("id")
             .values_list("pk", "display_name")[:50]
         )
@@ -1140,8 +1144,8 @@ class RowImporter:
         outcome = Outcome("created")
         data = dict(row.data)
         if row.company:
-            data["company_id"] = self._company_id(row, outcome)
             row.sources["company_id"] = ("company", self.reader.column("company"))
+            data["company_id"] = self._company_id(row, outcome)
             if data["company_id"] is None:
                 raise ValidationError(
                     {"company_id": _("A company cannot belong to another company.")}
@@ -1195,8 +1199,8 @@ class RowImporter:
                 {*contact.interests.values_list("pk", flat=True), *data["interest_ids"]}
             )
         if row.company and contact.kind == Contact.Kind.PERSON:
-            data["company_id"] = self._company_id(row, outcome)
             row.sources["company_id"] = ("company", self.reader.column("company"))
+            data["company_id"] = self._company_id(row, outcome)
         contact = services.update_contact(self.actor, contact, data)
         self._roles(row, contact)
         return outcome

@@ -781,3 +781,11 @@ def test_each_row_costs_the_same_few_queries(user):
     # create_contact does (validation, rows, managers, tags, change log snapshot).
     assert per_row <= 50, per_row
     assert five - 5 * per_row <= 15
+
+
+def test_a_company_that_cannot_be_created_fails_its_persons_row_at_the_company_column(user):
+    job = import_rows(user, [["Name", "Empresa"], ["Ana García", "A" * 201]])
+    assert failures(job)[2] == [
+        {"field": "company", "column": "Empresa", "message": "At most 200 characters."}
+    ]
+    assert not Contact.objects.exists()
