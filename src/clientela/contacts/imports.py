@@ -35,6 +35,8 @@ from clientela.core.access import AccessLevel
 from clientela.core.custom_fields import definitions_for
 from clientela.core.errors import ConflictError, ProtectedError
 from clientela.core.money import default_currency
+from clientela.mail.kinds import NotificationKind, register_notification_kind
+from clientela.mail.services import notify
 
 from . import services
 from .exports import _header as export_header
@@ -55,6 +57,18 @@ from .models import (
 )
 
 logger = logging.getLogger(__name__)
+
+IMPORT_FINISHED = register_notification_kind(
+    NotificationKind(
+        "contact_import_finished",
+        gettext_lazy("An import of contacts finished"),
+        gettext_lazy(
+            "The import of %(name)s finished: %(created)s created, %(updated)s updated, "
+            "%(skipped)s skipped, %(failed)s failed"
+        ),
+        ("name", "created", "updated", "skipped", "failed"),
+    )
+)
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -1632,17 +1646,39 @@ def import_now(pk: int):
             )
             return
     if finished:
-        stored_name = job.stored_name
-        done = ContactImport.objects.filter(
-            pk=pk, status=ContactImport.Status.IMPORTING, processed_rows=job.row_count
-        ).update(
-            status=ContactImport.Status.DONE,
-            finished_at=timezone.now(),
-            stored_name="",
-            updated_at=timezone.now(),
+        _finish(job)
+
+
+@transaction.atomic
+def _finish(job: ContactImport):
+    """Mark the import done and forget its file; the owner of a long one, who may have left
+    the page, is told under the bell."""
+    done = ContactImport.objects.filter(
+        pk=job.pk, status=ContactImport.Status.IMPORTING, processed_rows=job.row_count
+    ).update(
+        status=ContactImport.Status.DONE,
+        finished_at=timezone.now(),
+        stored_name="",
+        updated_at=timezone.now(),
+    )
+    if not done:
+        return
+    stored_name = job.stored_name
+    transaction.on_commit(lambda: _delete_file(stored_name))
+    if job.row_count > SYNC_ROWS:
+        job.refresh_from_db()
+        counts = {
+            "created": job.created_count,
+            "updated": job.updated_count,
+            "skipped": job.skipped_count,
+            "failed": job.failed_count,
+        }
+        notify(
+            job.owner,
+            IMPORT_FINISHED.key,
+            {"name": job.file_name, **counts},
+            url=job.get_absolute_url(),
         )
-        if done:
-            _delete_file(stored_name)
 
 
 def _import(job: ContactImport) -> bool:

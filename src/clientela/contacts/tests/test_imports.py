@@ -25,6 +25,7 @@ from clientela.contacts.models import (
 from clientela.core import services as platform_services
 from clientela.core.access import AccessLevel
 from clientela.core.models import ChangeLogEntry, Tag
+from clientela.mail.models import Notification
 
 from .importing import csv_bytes, english, import_files, import_rows, upload  # noqa: F401
 
@@ -649,18 +650,30 @@ def test_large_files_are_checked_and_imported_by_huey_tasks(
     rows = [HEADER] + [[f"Name{i}", "Surname", f"p{i}@example.com"] for i in range(5)]
     job = imports.upload_import(user, upload(csv_bytes(rows)))
     imports.configure_import(user, job, job.mapping, {})
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks() as callbacks:
         imports.check_import(user, job)
-    assert len(callbacks) == 1
+    job.refresh_from_db()
+    assert job.status == ContactImport.Status.CHECKING
+    for callback in callbacks:
+        callback()  # the worker's turn
     job.refresh_from_db()
     assert (job.status, job.created_count) == (ContactImport.Status.CHECKED, 5)
     assert not Contact.objects.exists()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks() as callbacks:
         imports.run_import(user, job)
-    assert len(callbacks) == 1
+    job.refresh_from_db()
+    assert job.status == ContactImport.Status.IMPORTING
+    assert not Contact.objects.exists()
+    for callback in callbacks:
+        callback()
     job.refresh_from_db()
     assert (job.status, job.created_count, job.processed_rows) == ("done", 5, 5)
     assert Contact.objects.count() == 5
+    bell = Notification.objects.get(recipient=user)
+    assert bell.text == (
+        "The import of contacts.csv finished: 5 created, 0 updated, 0 skipped, 0 failed"
+    )
+    assert bell.url == f"/contacts/import/{job.pk}/"
 
 
 def test_a_stopped_import_resumes_without_importing_a_row_twice(user, monkeypatch):
@@ -715,13 +728,16 @@ def test_only_the_owner_acts_on_an_import(user, other_user, admin_user):
     assert list(ContactImport.objects.editable_by(admin_user)) == []
 
 
-def test_the_file_is_kept_outside_served_folders_until_the_import_is_done(user, settings):
+def test_the_file_is_kept_outside_served_folders_until_the_import_is_done(
+    user, settings, django_capture_on_commit_callbacks
+):
     job = imports.upload_import(user, upload(csv_bytes([HEADER, ["Ana", "García", ""]])))
     stored = settings.ATTACHMENTS_ROOT / job.stored_name
     assert stored.is_file() and job.stored_name.startswith("imports/")
     assert not str(stored).startswith(str(settings.MEDIA_ROOT))
     imports.configure_import(user, job, job.mapping, {})
-    job = imports.run_import(user, job)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = imports.run_import(user, job)
     assert job.stored_name == "" and not stored.exists()
 
 
