@@ -5,7 +5,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from clientela.contacts import imports
 from clientela.contacts.models import Contact
+from clientela.contacts.tests.importing import upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,3 +65,21 @@ def test_upload_map_check_and_import_a_small_csv(logged_in_page, tmp_path, user)
     lucia = Contact.objects.get(first_name="Lucía")
     assert lucia.company.display_name == "Acme S.L."
     assert list(lucia.managers.all()) == [user]
+
+
+def test_no_step_of_the_wizard_scrolls_sideways_on_a_phone(logged_in_page, user):
+    rows = CSV.replace("Pablo;Ruiz", "María Lucía;Fernández de la Fuente Larguísimo").encode()
+    mapping = imports.upload_import(user, upload(rows))
+    checked = imports.upload_import(user, upload(rows))
+    imports.check_import(user, checked)
+    done = imports.upload_import(user, upload(rows))
+    imports.run_import(user, done)
+    page = logged_in_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    for job in (None, mapping, checked, done):
+        path = job.get_absolute_url() if job else "/contacts/import/"
+        page.goto(path)
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} is {overflow}px wider than the phone"
