@@ -1433,13 +1433,13 @@ def _reset_counts(job: ContactImport):
 
 def _background(task_name: str, job: ContactImport):
     """Large files go to the worker; small ones are done while the page waits."""
-    from . import tasks
-
     if job.row_count <= SYNC_ROWS:
         {"check_contact_import": check_now, "run_contact_import": import_now}[task_name](job.pk)
-    else:
-        task = getattr(tasks, task_name)
-        transaction.on_commit(lambda: task(job.pk))
+        return
+    from . import tasks  # they import this module
+
+    task = getattr(tasks, task_name)
+    transaction.on_commit(lambda: task(job.pk))
 
 
 def is_stale(job: ContactImport) -> bool:
@@ -1753,7 +1753,3 @@ def failed_lines_response(job: ContactImport) -> HttpResponse:
             [spreadsheet_safe(v) for v in values] + [failure.line, spreadsheet_safe(reasons)]
         )
     return response
-
-
-def visible_imports(user):
-    return ContactImport.objects.visible_to(user).select_related("owner")
