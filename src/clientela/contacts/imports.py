@@ -632,19 +632,22 @@ def field_choices(fields: list[ImportField] | None = None) -> list:
 
 def guess_mapping(headers: list[str], fields: list[ImportField] | None = None) -> list[str]:
     """The field each column most likely feeds, from its header in English or Spanish; the
-    export's own columns are recognised as a whole (its Spanish headers repeat "Nombre")."""
+    export's own columns are recognised as a whole (its Spanish headers repeat "Nombre"), also
+    at the start of a wider file such as the failed lines of an export's import."""
     names = [normalise(h) for h in headers]
+    mapping: list[str] = []
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            if names == [normalise(h) for h in export_header()]:
-                return list(EXPORT_MAPPING)
+            exported = [normalise(h) for h in export_header()]
+        if names[: len(exported)] == exported:
+            mapping = list(EXPORT_MAPPING)
+            break
     known: dict[str, str] = {}
     for item in fields or all_fields():
         for name in (*item.synonyms, *_in_every_language(item.label)):
             known.setdefault(normalise(name), item.key)
-    used: set[str] = set()
-    mapping = []
-    for name in names:
+    used = set(mapping)
+    for name in names[len(mapping) :]:
         key = known.get(name, "")
         if key and key in used and not _is_multiple(key):
             key = ""

@@ -183,6 +183,12 @@ def test_the_exports_own_headers_are_recognised_in_each_language(language):
     assert dict(zip(headers, mapping, strict=True))[headers[3]] == "first_name"
 
 
+def test_the_exports_headers_are_recognised_at_the_start_of_a_wider_file():
+    with translation.override("es"):
+        headers = [*next(iter(contact_csv_rows(None))), "Line", "Errors", "Notas"]
+    assert imports.guess_mapping(headers) == [*imports.EXPORT_MAPPING, "", "", "description"]
+
+
 def test_custom_fields_are_mapped_by_label_or_key(admin_user):
     platform_services.save_custom_field(
         admin_user,
