@@ -75,7 +75,7 @@ MAX_ROWS = 50_000
 MAX_COLUMNS = 200
 # Files with at most this many rows are checked and imported while the page waits; larger
 # ones in the background (Huey), with the page following their progress.
-SYNC_ROWS = 200
+SYNC_ROWS = 100
 PREVIEW_ROWS = 10
 # Values shown under each column while mapping.
 SAMPLE_ROWS = 3
