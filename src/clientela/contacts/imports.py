@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clientela.core.access import AccessLevel
+from clientela.core.csv_download import safe_cell as spreadsheet_safe
 from clientela.core.custom_fields import definitions_for
 from clientela.core.errors import ConflictError, ProtectedError
 from clientela.core.money import default_currency
@@ -40,7 +41,6 @@ from clientela.mail.services import notify
 
 from . import services
 from .exports import _header as export_header
-from .exports import _safe as spreadsheet_safe
 from .models import (
     Contact,
     ContactEmail,
@@ -102,7 +102,7 @@ DELIMITER_LABELS = {
 SPREADSHEET_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"\xd0\xcf\x11\xe0")
 BINARY_SIGNATURES = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"MZ", b"\x7fELF", b"\x1f\x8b")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# What the export puts before a value a spreadsheet would run as a formula (see exports._safe).
+# What the export puts before a value a spreadsheet would run as a formula (see core.csv_download.safe_cell).
 ESCAPED_FORMULA = re.compile(r"'[=@+\-\t\r]")
 
 
