@@ -184,3 +184,23 @@ def test_entering_a_contact_that_exists_warns_and_still_saves(logged_in_page, us
     page.click("#save")
     expect(page.locator("#contact-name")).to_contain_text("lucía ortega")
     assert Contact.objects.count() == 2
+
+
+def test_export_follows_the_filters_changed_without_a_reload(logged_in_page, user):
+    import csv
+    import io
+    from pathlib import Path
+
+    for first, last in (("Lucía", "Ortega"), ("Lucía", "Sanz"), ("Pedro", "Gil")):
+        services.create_contact(user, {"kind": "person", "first_name": first, "last_name": last})
+    page = logged_in_page
+    page.goto("/contacts/")
+    expect(page.locator("#contact-table tbody tr")).to_have_count(3)
+    page.fill("#filter-q", "lucía")
+    expect(page.locator("#contact-table tbody tr")).to_have_count(2)
+    page.wait_for_url(re.compile(r"q=luc"))
+    with page.expect_download() as download_info:
+        page.click("#list-export")
+    text = Path(download_info.value.path()).read_bytes().decode("utf-8-sig")
+    _header, *rows = csv.reader(io.StringIO(text))
+    assert len(rows) == 2 and all("Lucía" in ",".join(row) for row in rows)
