@@ -1,0 +1,148 @@
+"""The contact list as `queries.contact_list` reads it: multi-word searches, the tags read as a
+column, the list built once per reach, and what each costs in queries."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from clientela.accounts.services import set_team, update_user
+from clientela.contacts import services
+from clientela.contacts.filters import ContactFilter
+from clientela.contacts.models import Contact
+from clientela.contacts.queries import contact_list
+from clientela.core.access import AccessLevel
+from clientela.core.testing import api_client
+
+API = "/api/v1"
+
+
+def person(actor, first, last, **extra):
+    return services.create_contact(
+        actor, {"kind": "person", "first_name": first, "last_name": last, **extra}
+    )
+
+
+@pytest.fixture
+def world(user, other_user, admin_user):
+    """Contacts matching "lucía ortega" in every way, within and out of `user`'s reach."""
+    team = set_team(admin_user, None, name="Ventas", member_ids=[user.pk])
+    public = {"access": AccessLevel.PUBLIC_READ}
+    return {
+        "own": person(user, "Lucía", "Ortega"),
+        "reversed": person(other_user, "Ortega", "Lucía", **public),
+        "inside_longer_words": person(other_user, "Lucíana", "Fortega", **public),
+        "surname_in_email": person(
+            other_user, "Lucía", "Martín", emails=[{"email": "lortega@example.com"}], **public
+        ),
+        "shared_with_user": person(other_user, "Lucía", "Ortega Díaz", shared_user_ids=[user.pk]),
+        "shared_with_team": person(other_user, "Lucía", "Ortega Ruiz", shared_team_ids=[team.pk]),
+        "hidden": person(other_user, "Lucía", "Ortega Secreta"),
+        "one_word_only": person(user, "Lucía", "Gómez"),
+        "other_word_only": person(user, "Marta", "Ortega"),
+    }
+
+
+def _expected(user, words) -> list[int]:
+    """Every contact within reach whose search text holds every word, in the list's order."""
+    return [
+        contact.pk
+        for contact in Contact.objects.visible_to(user).order_by("display_name", "id")
+        if all(word in contact.search_text for word in words)
+    ]
+
+
+@pytest.mark.parametrize("q", ["lucía ortega", "ORTEGA  Lucía", "ortega lucía lucía"])
+def test_every_word_must_appear_somewhere_and_nothing_out_of_reach(world, user, q):
+    found = [contact.pk for contact in contact_list(user, ContactFilter(q=q))]
+    assert found == _expected(user, q.lower().split())
+    assert set(found) == {
+        world[name].pk
+        for name in (
+            "own",
+            "reversed",
+            "inside_longer_words",
+            "surname_in_email",
+            "shared_with_user",
+            "shared_with_team",
+        )
+    }
+
+
+def test_the_api_and_the_page_find_the_same_contacts(world, user, client):
+    rows = api_client(user).get(f"{API}/contacts", {"q": "lucía ortega"}).json()["items"]
+    assert [row["id"] for row in rows] == _expected(user, ["lucía", "ortega"])
+    client.force_login(user)
+    page = client.get("/contacts/", {"q": "lucía ortega"}).content.decode()
+    assert "Ortega Secreta" not in page and "Gómez" not in page
+    assert all(row["display_name"] in page for row in rows)
+
+
+def test_an_admin_finds_every_match(world, admin_user):
+    found = {contact.pk for contact in contact_list(admin_user, ContactFilter(q="lucía ortega"))}
+    assert world["hidden"].pk in found
+    assert world["one_word_only"].pk not in found and world["other_word_only"].pk not in found
+
+
+def test_rows_carry_their_tags_in_the_tags_order(user):
+    tagged = person(user, "Ana", "Etiquetas", tags=["zeta", "Alfa", "beta"])
+    bare = person(user, "Ana", "Sin Etiquetas")
+
+    rows = {row["id"]: row for row in api_client(user).get(f"{API}/contacts").json()["items"]}
+
+    assert rows[tagged.pk]["tags"] == [
+        {"id": pk, "name": name, "color": color}
+        for pk, name, color in tagged.tags.order_by("name", "id").values_list("id", "name", "color")
+    ]
+    assert [tag["name"] for tag in rows[tagged.pk]["tags"]] == ["Alfa", "beta", "zeta"]
+    assert rows[bare.pk]["tags"] == []
+    export = api_client(user).get(f"{API}/contacts/export.csv")
+    lines = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert any("Alfa, beta, zeta" in line for line in lines)
+
+
+def test_the_list_follows_a_change_of_role_at_once(user, other_user, admin_user):
+    mine = person(user, "Ana", "Propia")
+    theirs = person(other_user, "Bruno", "Ajeno")
+
+    def listed():
+        return {contact.pk for contact in contact_list(user)}
+
+    assert listed() == {mine.pk}
+    update_user(admin_user, user, role="admin")
+    assert listed() == {mine.pk, theirs.pk}
+    update_user(admin_user, user, role="user")
+    assert listed() == {mine.pk}
+    update_user(admin_user, user, is_active=False)
+    assert listed() == set()
+
+
+def test_two_users_never_see_each_others_list(user, other_user):
+    mine = person(user, "Ana", "Propia")
+    theirs = person(other_user, "Bruno", "Ajeno")
+    for _ in range(2):
+        assert [contact.pk for contact in contact_list(user)] == [mine.pk]
+        assert [contact.pk for contact in contact_list(other_user)] == [theirs.pk]
+
+
+@pytest.mark.parametrize("rows", [3, 60])
+def test_a_multi_word_search_costs_two_queries_and_never_counts(user, other_user, rows):
+    for i in range(rows):
+        person(
+            user,
+            "Lucía",
+            f"Ortega {i:02d}",
+            tags=["vip", f"t{i}"],
+            manager_ids=[user.pk, other_user.pk],
+            access=AccessLevel.PUBLIC_READ if i % 2 else AccessLevel.PRIVATE,
+        )
+    ana = api_client(user)
+    ana.get(f"{API}/contacts")  # the token's "last used" stamp is written once a minute
+    with CaptureQueriesContext(connection) as queries:
+        body = ana.get(f"{API}/contacts", {"q": "lucía ortega", "limit": 50}).json()
+    # The token, then the page of rows with their tags, companies and roles as columns.
+    assert len(queries) == 2
+    assert len(body["items"]) == min(rows, 50)
+    assert body["count"] == (rows if rows <= 50 else None)
