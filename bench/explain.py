@@ -2,9 +2,9 @@
 
     python bench/explain.py [--database-url URL] [--q garcía] [--ordering name] [--who user]
 
-Shows the page query (51 rows: 50 shown plus one to know whether there is a next page), the
-capped count and the tag prefetch, exactly as `contacts.queries.contact_list` and
-`core.pagination.paginate` build them.
+Shows the page query (51 rows: 50 shown plus one to know whether there is a next page, with
+their tags, roles and visible company as columns) and the capped count, exactly as
+`contacts.queries.contact_list` and `core.pagination.paginate` build them.
 """
 
 import argparse
