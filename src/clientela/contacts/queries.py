@@ -3,12 +3,13 @@
 import functools
 from dataclasses import dataclass, field, fields
 
-from django.db.models import Exists, Expression, F, JSONField, OuterRef, Prefetch, Subquery
+from django.db.models import Exists, F, JSONField, OuterRef, Prefetch, Subquery
 from django.db.models.query import ModelIterable
 from django.urls import reverse
 
 from clientela.accounts.models import User
 from clientela.core.access import is_crm_user
+from clientela.core.expressions import RecordSQL
 
 from .filters import ContactFilter
 from .models import Contact, ContactAddress, Customer, Supplier
@@ -61,7 +62,7 @@ class ListedTag:
         return self.name
 
 
-class TagsOf(Expression):
+class TagsOf(RecordSQL):
     """A record's tags as one JSON column, `[[id, name, color], …]` in the tags' order.
 
     A list reads its rows' tags in the same query instead of a prefetch: the second query, and
@@ -70,29 +71,9 @@ class TagsOf(Expression):
 
     output_field = JSONField()
 
-    def __init__(self, model, pk=None):
-        super().__init__(output_field=JSONField())
-        self.model = model
-        self.pk = pk if pk is not None else F("pk")
-
-    def get_source_expressions(self):
-        return [self.pk]
-
-    def set_source_expressions(self, exprs):
-        (self.pk,) = exprs
-
-    def resolve_expression(
-        self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
-    ):
-        clone = self.copy()
-        clone.pk = self.pk.resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        return clone
-
-    def as_sql(self, compiler, connection):
-        pk_sql, pk_params = compiler.compile(self.pk)
-        return _tags_sql(self.model, connection.vendor, connection.ops.quote_name).format(
-            pk=pk_sql
-        ), pk_params
+    def record_sql(self, pk_sql, pk_params, connection):
+        sql = _tags_sql(self.model, connection.vendor, connection.ops.quote_name)
+        return sql.format(pk=pk_sql), pk_params
 
 
 @functools.cache

@@ -5,8 +5,10 @@ import functools
 from enum import StrEnum
 
 from django.db import models
-from django.db.models import BooleanField, Expression, F, Q
+from django.db.models import BooleanField, Q
 from django.utils.translation import gettext_lazy as _
+
+from clientela.core.expressions import RecordSQL
 
 
 class AccessLevel(models.TextChoices):
@@ -79,7 +81,7 @@ class AccessQuerySet(RestrictedQuerySet):
         return Q(GrantedTo(self.model, user.pk))
 
 
-class GrantedTo(Expression):
+class GrantedTo(RecordSQL):
     """Whether a record's managers, shared users or shared teams include the user.
 
     Each grant is a correlated scalar subquery, `(SELECT 1 … LIMIT 1) IS NOT NULL`, not
@@ -96,26 +98,10 @@ class GrantedTo(Expression):
     output_field = BooleanField()
 
     def __init__(self, model, user_id: int, pk=None):
-        super().__init__(output_field=BooleanField())
-        self.model = model
+        super().__init__(model, pk)
         self.user_id = user_id
-        self.pk = pk if pk is not None else F("pk")
 
-    def get_source_expressions(self):
-        return [self.pk]
-
-    def set_source_expressions(self, exprs):
-        (self.pk,) = exprs
-
-    def resolve_expression(
-        self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
-    ):
-        clone = self.copy()
-        clone.pk = self.pk.resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        return clone
-
-    def as_sql(self, compiler, connection):
-        pk_sql, pk_params = compiler.compile(self.pk)
+    def record_sql(self, pk_sql, pk_params, connection):
         sql = _grant_sql(self.model, connection.ops.quote_name).format(pk=pk_sql)
         return sql, (*pk_params, self.user_id, *pk_params, self.user_id, *pk_params, self.user_id)
 
