@@ -18,7 +18,6 @@ nor wait on each other longer than their own transactions (tables and keys are a
 fixed order, so two writes cannot deadlock)."""
 
 import datetime
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -72,70 +71,47 @@ def _is_private():
 
 @dataclass(frozen=True)
 class Summary:
-    """One summary table: which opportunities it counts, and the key of each."""
+    """One summary table: which opportunities it counts, and the key of each.
+
+    A key is made of the opportunity's own columns (`pipeline_id`, `currency`…), plus `month`,
+    the first day of the month of `month_of_field`, and `is_private`. The same definition
+    gives the key in Python (`key_of`, for the writes) and in SQL (`key_sql`, for the
+    rebuild), so the two cannot drift apart."""
 
     model_name: str
     key_fields: tuple[str, ...]
-    # The key of an opportunity as it is now, or None when the table does not count it.
-    key_of: Callable[[object], tuple | None]
-    # The same keys in SQL, for the rebuild: the opportunities counted, and each key field.
-    counted: Callable[[], Q]
-    key_sql: Callable[[], dict]
+    month_of_field: str
+    # Only opportunities with a `month_of_field` (otherwise undated ones have month None).
+    dated_only: bool = False
     # A key field that may be NULL: the table then has two partial unique keys, one for each.
     nullable: str | None = None
 
     def model(self, apps=global_apps):
         return apps.get_model("sales", self.model_name)
 
+    def key_of(self, opportunity) -> tuple | None:
+        """The opportunity's key as it is now, or None when the table does not count it."""
+        day = getattr(opportunity, self.month_of_field)
+        if self.dated_only and day is None:
+            return None
+        special = {"month": month_of(day), "is_private": opportunity.access == AccessLevel.PRIVATE}
+        return tuple(
+            special[name] if name in special else getattr(opportunity, name)
+            for name in self.key_fields
+        )
 
-def _stage_month_key(opportunity):
-    return (
-        opportunity.pipeline_id,
-        opportunity.stage_id,
-        opportunity.currency,
-        month_of(opportunity.expected_close),
-        opportunity.access == AccessLevel.PRIVATE,
-    )
+    def counted(self) -> Q:
+        return Q(**{f"{self.month_of_field}__isnull": False}) if self.dated_only else Q()
 
-
-def _forecast_month_key(opportunity):
-    if opportunity.expected_close is None:
-        return None
-    return (
-        opportunity.pipeline_id,
-        opportunity.stage_id,
-        opportunity.responsible_id,
-        opportunity.currency,
-        month_of(opportunity.expected_close),
-        opportunity.reached_stages,
-        opportunity.access == AccessLevel.PRIVATE,
-    )
-
-
-def _closed_month_key(opportunity):
-    if opportunity.closed_at is None:
-        return None
-    return (
-        opportunity.pipeline_id,
-        opportunity.stage_id,
-        opportunity.currency,
-        month_of(opportunity.closed_at),
-        opportunity.access == AccessLevel.PRIVATE,
-    )
+    def key_sql(self) -> dict:
+        special = {"month": TruncMonth(self.month_of_field), "is_private": _is_private()}
+        return {name: special[name] if name in special else F(name) for name in self.key_fields}
 
 
 STAGE_MONTH = Summary(
     "StageMonthTotal",
     ("pipeline_id", "stage_id", "currency", "month", "is_private"),
-    _stage_month_key,
-    counted=Q,
-    key_sql=lambda: {
-        "pipeline_id": F("pipeline_id"),
-        "stage_id": F("stage_id"),
-        "currency": F("currency"),
-        "month": TruncMonth("expected_close"),
-        "is_private": _is_private(),
-    },
+    month_of_field="expected_close",
     nullable="month",
 )
 FORECAST_MONTH = Summary(
@@ -149,31 +125,15 @@ FORECAST_MONTH = Summary(
         "reached_stages",
         "is_private",
     ),
-    _forecast_month_key,
-    counted=lambda: Q(expected_close__isnull=False),
-    key_sql=lambda: {
-        "pipeline_id": F("pipeline_id"),
-        "stage_id": F("stage_id"),
-        "responsible_id": F("responsible_id"),
-        "currency": F("currency"),
-        "month": TruncMonth("expected_close"),
-        "reached_stages": F("reached_stages"),
-        "is_private": _is_private(),
-    },
+    month_of_field="expected_close",
+    dated_only=True,
     nullable="responsible_id",
 )
 CLOSED_MONTH = Summary(
     "ClosedMonthTotal",
     ("pipeline_id", "stage_id", "currency", "month", "is_private"),
-    _closed_month_key,
-    counted=lambda: Q(closed_at__isnull=False),
-    key_sql=lambda: {
-        "pipeline_id": F("pipeline_id"),
-        "stage_id": F("stage_id"),
-        "currency": F("currency"),
-        "month": TruncMonth("closed_at"),
-        "is_private": _is_private(),
-    },
+    month_of_field="closed_at",
+    dated_only=True,
 )
 SUMMARIES = (STAGE_MONTH, FORECAST_MONTH, CLOSED_MONTH)
 
