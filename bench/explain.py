@@ -4,7 +4,8 @@
 
 Shows the page query (51 rows: 50 shown plus one to know whether there is a next page, with
 their tags, roles and visible company as columns) and the capped count, exactly as
-`contacts.queries.contact_list` and `core.pagination.paginate` build them.
+`contacts.queries.contact_list` and `core.pagination.paginate` build them. A search without
+--ordering lists its best matches first: each part's page query is shown.
 """
 
 import argparse
@@ -31,7 +32,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--q", default=None)
-    parser.add_argument("--ordering", default="name")
+    parser.add_argument("--ordering", default=None)
     parser.add_argument("--who", choices=["user", "admin", "both"], default="both")
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args(argv)
@@ -41,14 +42,17 @@ def main(argv=None):
 
     from clientela.contacts.filters import ContactFilter
     from clientela.contacts.queries import contact_list
-    from clientela.core.pagination import COUNT_CAP
+    from clientela.core.pagination import COUNT_CAP, querysets_of
 
     filters = ContactFilter(q=args.q, ordering=args.ordering)
     for who, user in bench_users().items():
         if args.who not in (who, "both"):
             continue
         queryset = contact_list(user, filters)
-        explain(queryset[:51], f"{who}: page of 51 rows")
+        parts = querysets_of(queryset)
+        for number, part in enumerate(parts, start=1):
+            label = f"part {number} of {len(parts)}, " if len(parts) > 1 else ""
+            explain(part[:51], f"{who}: {label}page of 51 rows")
         ordering = getattr(queryset, "count_ordering", ())
         count_query = queryset.order_by(*ordering).values("pk")[: COUNT_CAP + 1]
         explain(count_query, f"{who}: capped count subquery (counted by paginate)")

@@ -4,8 +4,8 @@
 
 Users, teams, admin lists and tags go through the services (they are few). Contacts and their
 rows are written with COPY in chunks, with the secondary indexes dropped during the load and
-rebuilt afterwards. The denormalised columns (display_name, search_text, primary_email,
-primary_phone) are computed exactly as `contacts.services._refresh_denormalised` does, and
+rebuilt afterwards. The denormalised columns (display_name, name_key, search_text,
+primary_email, primary_phone) are computed exactly as `contacts.services._refresh_denormalised` does, and
 `--verify` re-checks a sample of contacts against that function.
 
 The database is dropped and created afresh first; its name must contain "bench" unless --force is given.
@@ -461,6 +461,7 @@ CONTACT_COLUMNS = [
     "last_name",
     "company_name",
     "display_name",
+    "name_key",
     "search_text",
     "position",
     "description",
@@ -498,14 +499,25 @@ def ascii_slug(text: str) -> str:
 
 def search_text_of(display_name, emails, phones):
     """Mirror of `contacts.services._refresh_denormalised` (checked by --verify)."""
-    return " ".join(
-        [
-            display_name,
-            *emails,
-            *phones,
-            *["".join(c for c in p if c.isdigit()) for p in phones],
-        ]
-    ).lower()
+    from clientela.core.folding import fold
+
+    return fold(
+        " ".join(
+            [
+                display_name,
+                *emails,
+                *phones,
+                *["".join(c for c in p if c.isdigit()) for p in phones],
+            ]
+        )
+    )
+
+
+def name_key_of(display_name):
+    """Mirror of `contacts.services._refresh_denormalised` (checked by --verify)."""
+    from clientela.core.folding import fold_name
+
+    return fold_name(display_name, 250)
 
 
 class World:
@@ -693,6 +705,7 @@ class ContactFactory:
                 last,
                 company_name,
                 display,
+                name_key_of(display),
                 search_text_of(display, emails, phones),
                 position,
                 "",

@@ -190,7 +190,7 @@ class EventForm(StyledForm):
             Contact.objects.visible_to(self.user)
             .filter(pk__in=ids)
             .only("id", "kind", "display_name")
-            .order_by("display_name", "id")
+            .order_by("name_key", "id")
         )
 
 

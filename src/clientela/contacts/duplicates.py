@@ -3,6 +3,8 @@ name. Only among the contacts the user may see, so the warning reveals nothing e
 
 from django.db.models import Q
 
+from clientela.core.folding import fold
+
 from .models import Contact, ContactEmail
 
 MAX_SHOWN = 5
@@ -11,7 +13,7 @@ MAX_SHOWN = 5
 def likely_duplicates(user, *, name: str = "", emails=(), exclude_pk: int | None = None):
     """Up to MAX_SHOWN visible contacts with one of `emails` (addresses are stored lowercase)
     or named exactly `name`, whatever the case. The name is found through the search text's
-    trigram index first (`search_text` holds the name in lowercase), then compared whole."""
+    trigram index first (`search_text` holds the name folded), then compared whole."""
     # NUL cannot reach PostgreSQL; nothing real contains it.
     name = " ".join(name.replace("\x00", "").split())
     emails = sorted({e.replace("\x00", "").strip().lower() for e in emails if e and "@" in e})[:10]
@@ -19,14 +21,14 @@ def likely_duplicates(user, *, name: str = "", emails=(), exclude_pk: int | None
     if emails:
         condition |= Q(pk__in=ContactEmail.objects.filter(email__in=emails).values("contact_id"))
     if len(name) >= 3:
-        condition |= Q(search_text__contains=name.lower(), display_name__iexact=name)
+        condition |= Q(search_text__contains=fold(name), display_name__iexact=name)
     if not condition:
         return []
     matches = Contact.objects.visible_to(user).filter(condition)
     if exclude_pk:
         matches = matches.exclude(pk=exclude_pk)
     return list(
-        matches.only("id", "kind", "display_name", "primary_email").order_by("display_name", "id")[
+        matches.only("id", "kind", "display_name", "primary_email").order_by("name_key", "id")[
             :MAX_SHOWN
         ]
     )

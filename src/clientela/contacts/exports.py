@@ -8,6 +8,7 @@ import csv
 from django.utils.translation import gettext as _
 
 from clientela.core.csv_download import csv_response, safe_cell
+from clientela.core.pagination import querysets_of
 
 from .filters import ContactFilter
 from .queries import contact_list
@@ -86,14 +87,13 @@ def _row(contact) -> list[str]:
 
 def contact_csv_rows(user, filters: ContactFilter | None = None):
     """The header, then one row per contact `user` may see that matches `filters`."""
-    queryset = (
-        contact_list(user, filters)
-        .select_related("source")
-        .only(*EXPORT_FIELDS, "contact_type_id", "temperature_id", "source_id", "company_id")
-    )
     yield _header()
-    for contact in queryset.iterator(chunk_size=CHUNK_SIZE):
-        yield _row(contact)
+    for part in querysets_of(contact_list(user, filters)):
+        queryset = part.select_related("source").only(
+            *EXPORT_FIELDS, "contact_type_id", "temperature_id", "source_id", "company_id"
+        )
+        for contact in queryset.iterator(chunk_size=CHUNK_SIZE):
+            yield _row(contact)
 
 
 def write_contacts_csv(user, filters: ContactFilter | None, stream) -> int:

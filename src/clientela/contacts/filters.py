@@ -7,17 +7,22 @@ from ninja import Schema
 from pydantic import ConfigDict, Field, ValidationError
 
 from clientela.core.access import AccessLevel
+from clientela.core.folding import fold
+from clientela.core.pagination import Concatenated
 
 from .models import ContactEmail
 
 ORDERINGS = {
-    "name": ("display_name", "id"),
-    "-name": ("-display_name", "-id"),
+    "name": ("name_key", "id"),
+    "-name": ("-name_key", "-id"),
     "created": ("created_at", "id"),
     "-created": ("-created_at", "-id"),
     "email": ("primary_email", "id"),
     "-email": ("-primary_email", "-id"),
 }
+
+# A search's default order (ContactFilter.ranked); not a value of `ordering`.
+BEST_MATCHES_FIRST = "best"
 
 Role = Literal["customer", "supplier", "lead", "none"]
 
@@ -42,7 +47,12 @@ class ContactFilter(Schema):
     company: FilterId | None = Field(None, description="Id of the company the people belong to.")
     role: Role | None = Field(None, description="customer, supplier, lead, or none of them.")
     access: Literal["private", "public"] | None = None
-    ordering: Literal[tuple(ORDERINGS)] = "name"  # type: ignore[valid-type]
+    ordering: Literal[tuple(ORDERINGS)] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="Sort order. Without one, a search lists its best matches first (the "
+        "contacts whose name begins with the words searched, by name, then the other matches, "
+        "by name) and a list without a search is sorted by name.",
+    )
 
     @classmethod
     def from_query(cls, params) -> tuple["ContactFilter", dict[str, str]]:
@@ -54,13 +64,49 @@ class ContactFilter(Schema):
             bad = {str(err["loc"][0]): err["msg"] for err in exc.errors()}
             return cls.model_validate({k: v for k, v in raw.items() if k not in bad}), bad
 
-    def apply(self, queryset):
-        """Filter and sort. Each word of `q` must appear somewhere in the contact's name,
-        emails or phones, except a word that looks like the start of an email address
+    @property
+    def words(self) -> list[str]:
+        """The words searched, folded like the text they are looked for in."""
+        return fold(self.q).split()[:5] if self.q else []
+
+    @property
+    def sort(self) -> str:
+        """The order in force: the one asked for, else BEST_MATCHES_FIRST for a search whose
+        words are all looked for in the name, else by name."""
+        if self.ordering:
+            return self.ordering
+        words = self.words
+        if words and not any(_is_address_start(word) for word in words):
+            return BEST_MATCHES_FIRST
+        return "name"
+
+    def ranked(self, queryset):
+        """`apply`, read in the order in force: for BEST_MATCHES_FIRST, the matches whose
+        name begins with the words searched (as typed, in that order) by name, then the others
+        by name, as one `Concatenated` list.
+
+        Why not simply by name: the words searched are most often the start of a name, so
+        their matches sit together in name order ("María …" at a million contacts begins at
+        the 647,000th name), and sorting them all costs as much as they are many. The best
+        matches are a range of the name index instead, read from its start, and the others
+        are seldom needed beyond the first page. See docs/performance.md."""
+        filtered = self.apply(queryset)
+        if self.sort != BEST_MATCHES_FIRST:
+            return filtered
+        # The other words' conditions are implied by the name's start; without them the
+        # planner reads the range, not the trigram index.
+        begins = Q(name_key__startswith=" ".join(self.words))
+        best = self.apply(queryset, search=False).filter(begins)
+        return Concatenated((best, filtered.exclude(begins)), whole=filtered)
+
+    def apply(self, queryset, *, search: bool = True):
+        """Filter, and sort by the ordering asked for or by name. Each word of `q` must
+        appear somewhere in the contact's name, emails or phones (without regard to case or
+        accents), except a word that looks like the start of an email address
         ("maria.lopez@", "ana@acme"), which matches the addresses that begin with it."""
         conditions = Q()
-        if self.q and self.q.strip():
-            for word in self.q.lower().split()[:5]:
+        if search:
+            for word in self.words:
                 conditions &= _matching(word)
         if self.kind:
             conditions &= Q(kind=self.kind)
@@ -102,7 +148,7 @@ class ContactFilter(Schema):
                     **{f"{m2m.m2m_reverse_field_name()}_id": value}
                 ).values(m2m.m2m_field_name())
                 queryset = queryset.filter(pk__in=through)
-        return queryset.order_by(*ORDERINGS[self.ordering])
+        return queryset.order_by(*ORDERINGS[self.ordering or "name"])
 
     def active(self) -> dict:
         return {
@@ -110,10 +156,14 @@ class ContactFilter(Schema):
         }
 
 
+def _is_address_start(word: str) -> bool:
+    return "@" in word[1:]
+
+
 def _matching(word: str) -> Q:
     # A substring search for an address goes through the trigram index, whose cost grows with
     # the length of the pattern (10 ms for "maria.lopez@" at a million contacts); an address
     # typed from its start is a b-tree prefix scan of the emails instead (under 1 ms).
-    if "@" in word[1:]:
+    if _is_address_start(word):
         return Q(pk__in=ContactEmail.objects.filter(email__startswith=word).values("contact_id"))
     return Q(search_text__contains=word)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from clientela.accounts.models import Team, User
 from clientela.core.access import AccessLevel
 from clientela.core.custom_fields import definitions_for
+from clientela.core.folding import fold
 from clientela.core.models import CustomField, Tag
 from clientela.core.money import currency_choices
 
@@ -70,10 +71,10 @@ def _user_choices():
 def company_choices(user, query: str = "", current: Contact | None = None):
     """Companies `user` may link a person to, narrowed by `query`, keeping the current one."""
     companies = Contact.objects.visible_to(user).filter(kind=Contact.Kind.COMPANY)
-    for word in query.lower().split()[:5]:
+    for word in fold(query).split()[:5]:
         companies = companies.filter(search_text__contains=word)
     rows = list(
-        companies.order_by("display_name", "id").values_list("pk", "display_name")[
+        companies.order_by("name_key", "id").values_list("pk", "display_name")[
             :COMPANY_CHOICES_LIMIT
         ]
     )

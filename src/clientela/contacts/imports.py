@@ -35,6 +35,7 @@ from clientela.core.access import AccessLevel
 from clientela.core.csv_download import safe_cell as spreadsheet_safe
 from clientela.core.custom_fields import definitions_for
 from clientela.core.errors import ConflictError, ProtectedError
+from clientela.core.folding import fold_name
 from clientela.core.money import default_currency
 from clientela.mail.kinds import NotificationKind, register_notification_kind
 from clientela.mail.services import notify
@@ -1128,10 +1129,10 @@ class RowImporter:
         exact = companies.filter(display_name=name).order_by("id").values_list("pk", flat=True)
         if found := exact.first():
             return found
-        # Written another way: `search_text` starts with the lower-case name, a prefix its
-        # trigram index serves, and the names are compared in Python.
+        # Written another way: `name_key` starts with the folded name, a b-tree range, and
+        # the names are compared in Python.
         candidates = (
-            companies.filter(search_text__startswith=name.lower())
+            companies.filter(name_key__startswith=fold_name(name, services.NAME_KEY_LENGTH))
             .order_by("id")
             .values_list("pk", "display_name")[:50]
         )

@@ -49,8 +49,12 @@ class Contact(BaseRecord, AccessControlled):
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     company_name = models.CharField(_("company name"), max_length=200, blank=True)
-    # Kept by the service: the name shown and sorted on, and the lower-case text searched.
+    # Kept by the service: the name shown; the same name folded (core.folding), which lists
+    # sort on and a search's best matches are found by (its start is a b-tree range: on
+    # PostgreSQL the column compares bytes, collation "C", see migration 0006); and the folded
+    # text searched: the name, emails and phones.
     display_name = models.CharField(_("name"), max_length=250, editable=False)
+    name_key = models.CharField(max_length=250, editable=False, default="")
     search_text = models.TextField(editable=False, default="")
     company = models.ForeignKey(
         "self",
@@ -82,17 +86,17 @@ class Contact(BaseRecord, AccessControlled):
     primary_phone = models.CharField(_("phone"), max_length=40, blank=True, editable=False)
 
     class Meta:
-        ordering = ["display_name", "id"]
+        ordering = ["name_key", "id"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         indexes = [
-            models.Index(fields=["display_name", "id"], name="contact_name"),
+            models.Index(fields=["name_key", "id"], name="contact_name"),
             models.Index(fields=["-created_at", "-id"], name="contact_created"),
-            models.Index(fields=["kind", "display_name", "id"], name="contact_kind_name"),
-            models.Index(fields=["access", "display_name", "id"], name="contact_access_name"),
+            models.Index(fields=["kind", "name_key", "id"], name="contact_kind_name"),
+            models.Index(fields=["access", "name_key", "id"], name="contact_access_name"),
             models.Index(fields=["primary_email"], name="contact_email"),
             models.Index(
-                fields=["display_name", "id"], condition=Q(is_lead=True), name="contact_lead_name"
+                fields=["name_key", "id"], condition=Q(is_lead=True), name="contact_lead_name"
             ),
         ]
         constraints = [
@@ -109,6 +113,7 @@ class Contact(BaseRecord, AccessControlled):
     changelog_exclude = (
         *BaseRecord.changelog_exclude,
         "display_name",
+        "name_key",
         "search_text",
         "primary_email",
         "primary_phone",

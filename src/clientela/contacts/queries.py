@@ -128,7 +128,9 @@ class _ListedRows(ModelIterable):
 
 
 def contact_list(user, filters: ContactFilter | None = None):
-    """The contacts `user` may see, filtered and sorted, with what a list row shows.
+    """The contacts `user` may see, filtered, with what a list row shows, in the order in
+    force (`ContactFilter.ranked`: a queryset, or for a search's best matches first a
+    `core.pagination.Concatenated` of two).
 
     The names and codes a row shows of its type, temperature and roles come as columns
     (`type_name`, `temperature_name`, `temperature_color`, `customer_code`, `supplier_code`):
@@ -138,8 +140,8 @@ def contact_list(user, filters: ContactFilter | None = None):
     (`tag_list`, from `TagsOf`)."""
     filters = filters or ContactFilter()
     if not is_crm_user(user):
-        return filters.apply(_listed_contacts(user))
-    return filters.apply(_listed_contacts_within(_Reach(user.pk, user.is_crm_admin, user)).all())
+        return filters.ranked(_listed_contacts(user))
+    return filters.ranked(_listed_contacts_within(_Reach(user.pk, user.is_crm_admin, user)).all())
 
 
 @dataclass(frozen=True)
@@ -251,4 +253,4 @@ def contact_page(user, pk: int, *, details: bool):
 
 
 def people_of(user, company: Contact):
-    return Contact.objects.visible_to(user).filter(company=company).order_by("display_name", "id")
+    return Contact.objects.visible_to(user).filter(company=company).order_by("name_key", "id")

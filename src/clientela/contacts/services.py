@@ -17,6 +17,7 @@ from clientela.core.access import AccessLevel, Action, can
 from clientela.core.changelog import record_change, snapshot
 from clientela.core.custom_fields import clean_custom_fields
 from clientela.core.errors import ProtectedError
+from clientela.core.folding import fold, fold_name
 from clientela.core.money import CURRENCIES
 from clientela.core.tags import tags_by_name
 from clientela.core.versioning import bump_version
@@ -189,6 +190,9 @@ def _save_rows(contact: Contact, rows: dict):
         model.objects.bulk_create(items)
 
 
+NAME_KEY_LENGTH = Contact._meta.get_field("name_key").max_length
+
+
 def _refresh_denormalised(contact: Contact) -> list[str]:
     """Recompute the name, primary email/phone and search text; return the changed fields."""
     emails = list(contact.emails.values_list("email", flat=True)) if contact.pk else []
@@ -198,15 +202,18 @@ def _refresh_denormalised(contact: Contact) -> list[str]:
         "primary_email": emails[0] if emails else "",
         "primary_phone": phones[0] if phones else "",
     }
+    values["name_key"] = fold_name(values["display_name"], NAME_KEY_LENGTH)
     # A person's company is left out: it may be a company the searcher may not see.
-    values["search_text"] = " ".join(
-        [
-            values["display_name"],
-            *emails,
-            *phones,
-            *["".join(c for c in p if c.isdigit()) for p in phones],
-        ]
-    ).lower()
+    values["search_text"] = fold(
+        " ".join(
+            [
+                values["display_name"],
+                *emails,
+                *phones,
+                *["".join(c for c in p if c.isdigit()) for p in phones],
+            ]
+        )
+    )
     changed = [k for k, v in values.items() if getattr(contact, k) != v]
     for key in changed:
         setattr(contact, key, values[key])
@@ -305,7 +312,13 @@ def create_contact(actor, data: dict) -> Contact:
         getattr(contact, name).set(values)
     if _refresh_denormalised(contact):
         contact.save(
-            update_fields=["display_name", "primary_email", "primary_phone", "search_text"]
+            update_fields=[
+                "display_name",
+                "name_key",
+                "primary_email",
+                "primary_phone",
+                "search_text",
+            ]
         )
     if contact.company_id:
         ensure_primary_contact(contact.company)

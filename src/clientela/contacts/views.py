@@ -142,7 +142,7 @@ def contact_list(request, section="contacts"):
             for name in filter_errors
         ],
         "is_filtered": bool(own_filters),
-        "ordering": filters.ordering,
+        "ordering": filters.sort,
         "bulk_tags": filter_form.tags,
         "bulk_users": filter_form.users,
         "bulk_types": filter_form.contact_types,

@@ -36,6 +36,54 @@ class Page:
         return self.offset + len(self.items)
 
 
+class Concatenated:
+    """Ordered querysets that share no row, read as one list, one after the other (a search's
+    best matches, then its other matches). A slice queries only the parts it reaches; a part
+    is counted only when a slice begins past its end. `whole` holds the rows of all the parts,
+    in any order: counting goes to it."""
+
+    def __init__(self, parts, *, whole):
+        self.parts = tuple(parts)
+        self.whole = whole
+
+    def __getitem__(self, window: slice) -> list:
+        if not isinstance(window, slice) or window.step not in (None, 1) or window.stop is None:
+            raise TypeError("Concatenated takes slices with an end and no step.")
+        start, stop = window.start or 0, window.stop
+        rows: list = []
+        for part in self.parts:
+            if start >= stop:
+                break
+            found = list(part[start:stop])
+            rows.extend(found)
+            if len(found) == stop - start:
+                break
+            # This part ends before `stop`: the next one takes over where it ends.
+            length = start + len(found) if found or start == 0 else part.count()
+            start, stop = max(start - length, 0), stop - length
+        return rows
+
+    def __iter__(self):
+        for part in self.parts:
+            yield from part
+
+    def count(self) -> int:
+        return self.whole.count()
+
+    def order_by(self, *fields):
+        """The rows in another order: a queryset again (as `capped_count` asks for)."""
+        return self.whole.order_by(*fields)
+
+    @property
+    def count_ordering(self):
+        return getattr(self.whole, "count_ordering", ())
+
+
+def querysets_of(results) -> tuple:
+    """The querysets a list of results reads, in order: a queryset's is itself."""
+    return results.parts if isinstance(results, Concatenated) else (results,)
+
+
 def capped_count(queryset, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """Count rows up to `cap` (+1 to know whether there are more); cheap on any table size.
 

@@ -18,7 +18,6 @@ hand, is refused by the field like any bad id. `contacts.pickers` has the contac
 sources; another app adds a source and an options endpoint the same way."""
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clientela.core.api import MAX_ID
+from clientela.core.folding import fold
 
 # How many records a picker lists at a time: enough to choose from, few enough to stay fast
 # at a million records (the search reuses the indexed search of the record's list).
@@ -78,8 +78,7 @@ class PickerOptions:
 def name_order(label: str) -> tuple[str, str]:
     """Sort key that puts "Álvaro" with the As and "ana" before "Bea", as the database's
     collation sorts names."""
-    plain = unicodedata.normalize("NFKD", label)
-    return "".join(c for c in plain if not unicodedata.combining(c)).casefold(), label
+    return fold(label), label
 
 
 def as_id(value) -> int | None:

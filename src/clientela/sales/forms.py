@@ -47,7 +47,7 @@ def customer_choices(user, current: Customer | None = None):
     rows = list(
         Customer.objects.filter(contact__in=Contact.objects.visible_to(user).values("pk"))
         .select_related("contact")
-        .order_by("contact__display_name", "id")[:PICKER_LIMIT]
+        .order_by("contact__name_key", "id")[:PICKER_LIMIT]
     )
     if current is not None and current.pk not in {c.pk for c in rows}:
         rows.insert(0, current)

@@ -324,7 +324,7 @@ def task_bulk_create(request):
         Contact.objects.visible_to(request.user)
         .filter(pk__in=ids)
         .only("id", "display_name")
-        .order_by("display_name", "id")[: services.MAX_BULK]
+        .order_by("name_key", "id")[: services.MAX_BULK]
     )
     if not ids or len(contacts) != len(ids):
         messages.error(
