@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from clientela.accounts.services import set_team, update_user
 from clientela.contacts import services
-from clientela.contacts.filters import ContactFilter
+from clientela.contacts.filters import BEST_MATCHES_FIRST, ContactFilter
 from clientela.contacts.models import Contact
 from clientela.contacts.queries import contact_list
 from clientela.core.access import AccessLevel
@@ -160,3 +160,67 @@ def test_a_multi_word_search_costs_at_most_three_queries_and_never_counts(
     assert len(queries) == expected_queries
     assert len(body["items"]) == min(rows, 50)
     assert body["count"] == (rows if rows <= 50 else None)
+
+
+def test_a_search_lists_the_names_that_begin_with_it_first_then_the_others(user):
+    zapata = person(user, "María", "Zapata")
+    abad = person(user, "Ana María", "Abad")
+    alonso = person(user, "Maria", "Alonso")
+    in_email = person(user, "Beatriz", "Cano", emails=[{"email": "mariab@example.com"}])
+    person(user, "Marta", "Río")
+
+    def found(**filters):
+        return [contact.pk for contact in contact_list(user, ContactFilter(**filters))]
+
+    assert found(q="MARÍA") == [alonso.pk, zapata.pk, abad.pk, in_email.pk]
+    assert found(q="maria zap") == [zapata.pk]
+    # Sorting by a column sorts every match by it.
+    assert found(q="maria", ordering="name") == [abad.pk, in_email.pk, alonso.pk, zapata.pk]
+    assert found(q="maria", ordering="-name") == [zapata.pk, alonso.pk, in_email.pk, abad.pk]
+
+
+def test_what_decides_the_order_in_force():
+    assert ContactFilter().sort == "name"
+    assert ContactFilter(q="   ").sort == "name"
+    assert ContactFilter(q="maría").sort == BEST_MATCHES_FIRST
+    assert ContactFilter(q="maría", ordering="-created").sort == "-created"
+    # A word that starts an address is looked for in the addresses, not in the names.
+    assert ContactFilter(q="maria lopez@").sort == "name"
+
+
+def test_names_sort_without_regard_to_case_or_accents(user):
+    beatriz = person(user, "Beatriz", "Soto")
+    alvaro = person(user, "Álvaro", "Ruiz")
+    alberto = person(user, "alberto", "Vega")
+    assert [contact.pk for contact in contact_list(user)] == [alberto.pk, alvaro.pk, beatriz.pk]
+
+
+def test_the_api_pages_through_the_best_matches_and_then_the_others(user):
+    for surname in ("Cano", "Abad", "Soto", "Vega", "Ríos"):
+        person(user, "Lucía", surname)
+        person(user, "Ana Lucía", surname)
+    person(user, "Marta", "Gil")
+    ana = api_client(user)
+    pages = [
+        ana.get(f"{API}/contacts", {"q": "lucia", "limit": 3, "offset": offset}).json()
+        for offset in range(0, 12, 3)
+    ]
+    names = [row["display_name"] for page in pages for row in page["items"]]
+    assert names == [
+        *[f"Lucía {s}" for s in ("Abad", "Cano", "Ríos", "Soto", "Vega")],
+        *[f"Ana Lucía {s}" for s in ("Abad", "Cano", "Ríos", "Soto", "Vega")],
+    ]
+    assert [page["next_offset"] is not None for page in pages] == [True, True, True, False]
+    assert pages[-1]["count"] == 10
+    counted = ana.get(f"{API}/contacts", {"q": "lucia", "limit": 3, "count": "true"}).json()
+    assert counted["count"] == 10
+
+
+def test_the_page_says_when_a_search_lists_its_best_matches_first(user, client):
+    person(user, "Lucía", "Ortega")
+    client.force_login(user)
+    searched = client.get("/contacts/", {"q": "lucia"}).content.decode()
+    assert "Best matches first" in searched
+    sorted_by_name = client.get("/contacts/", {"q": "lucia", "ordering": "name"})
+    assert "Best matches first" not in sorted_by_name.content.decode()
+    assert "Lucía Ortega" in sorted_by_name.content.decode()
