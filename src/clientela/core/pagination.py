@@ -47,9 +47,7 @@ class Concatenated:
         self.whole = whole
 
     def __getitem__(self, window: slice) -> list:
-        if not isinstance(window, slice) or window.step not in (None, 1) or window.stop is None:
-            raise TypeError("Concatenated takes slices with an end and no step.")
-        start, stop = window.start or 0, window.stop
+        start, stop = _bounds(window)
         rows: list = []
         for part in self.parts:
             if start >= stop:
@@ -79,9 +77,44 @@ class Concatenated:
         return getattr(self.whole, "count_ordering", ())
 
 
+class FirstRowsOr:
+    """The rows of `whole`, read from `first` when a slice lies within it: `first` holds the
+    first rows of `whole`, in its order, and is cheaper to read (the start of an index). A
+    slice `first` cannot fill is read from `whole`."""
+
+    def __init__(self, first, *, whole):
+        self.first = first
+        self.whole = whole
+        self.parts = (whole,)
+
+    def __getitem__(self, window: slice) -> list:
+        start, stop = _bounds(window)
+        rows = list(self.first[start:stop])
+        return rows if len(rows) == stop - start else list(self.whole[start:stop])
+
+    def __iter__(self):
+        yield from self.whole
+
+    def count(self) -> int:
+        return self.whole.count()
+
+    def order_by(self, *fields):
+        return self.whole.order_by(*fields)
+
+    @property
+    def count_ordering(self):
+        return getattr(self.whole, "count_ordering", ())
+
+
+def _bounds(window) -> tuple[int, int]:
+    if not isinstance(window, slice) or window.step not in (None, 1) or window.stop is None:
+        raise TypeError("Only slices with an end and no step are taken.")
+    return window.start or 0, window.stop
+
+
 def querysets_of(results) -> tuple:
     """The querysets a list of results reads, in order: a queryset's is itself."""
-    return results.parts if isinstance(results, Concatenated) else (results,)
+    return getattr(results, "parts", None) or (results,)
 
 
 def capped_count(queryset, cap: int = COUNT_CAP) -> tuple[int, bool]:

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clientela.accounts.services import set_team, update_user
-from clientela.contacts import services
+from clientela.contacts import filters, services
 from clientela.contacts.filters import BEST_MATCHES_FIRST, ContactFilter
 from clientela.contacts.models import Contact
 from clientela.contacts.queries import contact_list
@@ -224,3 +224,35 @@ def test_the_page_says_when_a_search_lists_its_best_matches_first(user, client):
     sorted_by_name = client.get("/contacts/", {"q": "lucia", "ordering": "name"})
     assert "Best matches first" not in sorted_by_name.content.decode()
     assert "Lucía Ortega" in sorted_by_name.content.decode()
+
+
+@pytest.mark.parametrize("names_read_in_order", [2, 5000])
+@pytest.mark.parametrize("ordering", ["name", "-name"])
+def test_a_search_sorted_by_name_pages_through_every_match_in_order(
+    user, monkeypatch, names_read_in_order, ordering
+):
+    monkeypatch.setattr(filters, "NAMES_READ_IN_ORDER", names_read_in_order)
+    for first, last in [
+        ("Ana", "Abad"),
+        ("Beatriz", "Lucía"),
+        ("Lucía", "Zapata"),
+        ("Álvaro", "Ruiz"),
+        ("Lucía", "Cano"),
+        ("Zoe", "Lucía Mar"),
+    ]:
+        person(user, first, last)
+    person(user, "Marta", "Gil")
+    expected = [
+        contact.display_name
+        for contact in Contact.objects.order_by(*filters.ORDERINGS[ordering])
+        if "lucia" in contact.search_text
+    ]
+    ana = api_client(user)
+    pages = [
+        ana.get(
+            f"{API}/contacts", {"q": "LUCÍA", "ordering": ordering, "limit": 2, "offset": offset}
+        ).json()
+        for offset in (0, 2, 4)
+    ]
+    assert [row["display_name"] for page in pages for row in page["items"]] == expected
+    assert len(expected) == 4 and pages[-1]["items"] == []

@@ -4,7 +4,13 @@ import pytest
 
 from clientela.core.folding import fold, fold_name
 from clientela.core.models import Tag
-from clientela.core.pagination import Concatenated, capped_count, paginate, querysets_of
+from clientela.core.pagination import (
+    Concatenated,
+    FirstRowsOr,
+    capped_count,
+    paginate,
+    querysets_of,
+)
 
 
 @pytest.mark.parametrize(
@@ -72,3 +78,21 @@ def test_only_plain_slices_are_taken(tags):
     for bad in (0, slice(0, None), slice(0, 4, 2)):
         with pytest.raises(TypeError):
             concatenated[bad]
+
+
+def test_first_rows_answer_the_slices_they_fill_and_the_whole_list_the_others(
+    tags, django_assert_num_queries
+):
+    whole = Tag.objects.order_by("name", "id")
+    expected = list(whole.all())
+    # "Alfa", "Azul", and "Ámbar" unless the collation compares bytes (then it is last).
+    rows = FirstRowsOr(whole.filter(name__lt="B"), whole=whole)
+    with django_assert_num_queries(1):
+        assert rows[0:2] == expected[0:2]
+    with django_assert_num_queries(2):
+        assert rows[1:4] == expected[1:4]
+    with django_assert_num_queries(2):
+        assert rows[10:12] == []
+    assert list(rows) == expected and rows.count() == 7
+    assert querysets_of(rows) == (whole,)
+    assert paginate(rows, offset=1, limit=2).items == expected[1:3]
