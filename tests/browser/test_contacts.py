@@ -204,3 +204,35 @@ def test_export_follows_the_filters_changed_without_a_reload(logged_in_page, use
     text = Path(download_info.value.path()).read_bytes().decode("utf-8-sig")
     _header, *rows = csv.reader(io.StringIO(text))
     assert len(rows) == 2 and all("Lucía" in ",".join(row) for row in rows)
+
+
+def test_a_sort_by_column_survives_a_change_of_filter(logged_in_page, user):
+    for first, last, email in (
+        ("Lucía", "Ortega", "zeta@example.com"),
+        ("Ana Lucía", "Sanz", "alfa@example.com"),
+        ("Pedro", "Gil", "beta@example.com"),
+    ):
+        services.create_contact(
+            user,
+            {
+                "kind": "person",
+                "first_name": first,
+                "last_name": last,
+                "emails": [{"email": email}],
+            },
+        )
+    page = logged_in_page
+    page.goto("/contacts/")
+    page.fill("#filter-q", "lucia")
+    page.wait_for_url(re.compile(r"q=lucia"))
+    # A search lists the names that begin with it first.
+    expect(page.locator("#contact-table tbody tr").first).to_contain_text("Lucía Ortega")
+    expect(page.locator("#contact-table caption")).to_contain_text("Best matches first")
+    page.click("#contact-table thead a:has-text('Email')")
+    page.wait_for_url(re.compile(r"ordering=email"))
+    expect(page.locator("#contact-table tbody tr").first).to_contain_text("Ana Lucía Sanz")
+    page.select_option("#id_kind", "person")
+    page.wait_for_url(re.compile(r"kind=person"))
+    assert "ordering=email" in page.url and "q=lucia" in page.url
+    expect(page.locator("#contact-table tbody tr").first).to_contain_text("Ana Lucía Sanz")
+    expect(page.locator("#filter-warning")).to_have_count(0)
