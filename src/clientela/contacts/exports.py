@@ -5,6 +5,7 @@ the filters they chose, read in chunks so memory stays flat however many rows th
 
 import csv
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.core.csv_download import csv_response, safe_cell
@@ -80,7 +81,7 @@ def _row(contact) -> list[str]:
         _("yes") if contact.is_lead else _("no"),
         contact.customer_code or "",
         contact.supplier_code or "",
-        contact.created_at.date().isoformat(),
+        timezone.localdate(contact.created_at).isoformat(),
     ]
     return [safe_cell(value) for value in values]
 

@@ -1,6 +1,7 @@
 """The contacts API: every endpoint with good and bad input, conflicts, and query budgets."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -841,3 +842,27 @@ def test_search_by_email_start_matches_any_address_of_the_contact_and_nothing_hi
     # Other words still match anywhere in the name, emails and phones.
     assert len(found("lopez")) == 2
     assert found("maria.lopez@ López") == [maria.pk]
+
+
+def test_export_dates_a_contact_by_the_local_day_it_was_created(ana, user):
+    late = person(user, "Late", "Night")
+    # 23:30 UTC on 31 December is 00:30 on 1 January in Madrid.
+    Contact.objects.filter(pk=late.pk).update(
+        created_at=datetime.datetime(2025, 12, 31, 23, 30, tzinfo=datetime.UTC)
+    )
+    header, row = _csv(ana.get(f"{API}/contacts/export.csv"))
+    assert row[-1] == "2026-01-01"  # the last column, "Created"
+
+
+def test_export_lists_a_search_in_the_order_of_the_list(ana, user):
+    for first, last in [("Ana Lucía", "Abad"), ("Lucía", "Zapata"), ("Lucía", "Cano")]:
+        person(user, first, last)
+    header, *rows = _csv(ana.get(f"{API}/contacts/export.csv", {"q": "lucia"}))
+    names = [row[2] for row in rows]  # the third column, "Name"
+    assert names == ["Lucía Cano", "Lucía Zapata", "Ana Lucía Abad"]
+    header, *rows = _csv(ana.get(f"{API}/contacts/export.csv", {"q": "lucia", "ordering": "name"}))
+    assert [row[2] for row in rows] == [
+        "Ana Lucía Abad",
+        "Lucía Cano",
+        "Lucía Zapata",
+    ]
