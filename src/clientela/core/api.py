@@ -5,6 +5,7 @@ from typing import Annotated, Generic, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError
@@ -99,6 +100,11 @@ class TokenAuth(HttpBearer):
         user = user_for_token(token)
         if user is not None:
             request.user = user
+            # The language middleware ran before the token was read: a client that names no
+            # language gets its user's, as the browser does.
+            if not request.headers.get("Accept-Language"):
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = translation.get_language()
         return user
 
 

@@ -265,3 +265,23 @@ def test_the_contact_list_speaks_the_users_language(client, user, language, expe
     assert response["Content-Language"] == language
     assert re.search(rf"<h1[^>]*>\s*{expected}\s*</h1>", html), "the page title is not translated"
     assert absent not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "accept_language", "expected"),
+    [("en", None, "en"), ("es", None, "es"), ("en", "es", "es"), ("es", "en", "en")],
+)
+def test_the_api_speaks_the_token_users_language_unless_the_client_names_one(
+    user, language, accept_language, expected
+):
+    from clientela.core.testing import api_client
+
+    user.language = language
+    user.save(update_fields=["language"])
+    client = api_client(user)
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+    response = client.get("/api/v1/contacts/999999", headers=headers)
+    assert response.status_code == 404
+    assert response["Content-Language"] == expected
+    not_found = {"en": "Not found.", "es": "No encontrado."}
+    assert response.json()["detail"] == not_found[expected]
