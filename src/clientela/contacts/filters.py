@@ -106,7 +106,7 @@ class ContactFilter(Schema):
             begins = Q(name_key__startswith=" ".join(self.words))
             best = self.apply(queryset, search=False).filter(begins)
             return Concatenated((best, filtered.exclude(begins)), whole=filtered)
-        if sort in ("name", "-name") and self.words:
+        if sort in ("name", "-name") and _may_cluster_by_name(self.words):
             return _by_name(filtered, descending=sort == "-name")
         return filtered
 
@@ -189,6 +189,13 @@ def _by_name(filtered, *, descending: bool) -> FirstRowsOr:
         key.desc() if descending else key.asc(), "-id" if descending else "id"
     )
     return FirstRowsOr(first, whole=whole)
+
+
+def _may_cluster_by_name(words: list[str]) -> bool:
+    """Whether a search's matches may sit together somewhere in name order: one word that the
+    trigram index can find (three letters or more) and that is looked for in the names. Two
+    words match few contacts, and PostgreSQL sorts them rather than walking the names."""
+    return len(words) == 1 and len(words[0]) >= 3 and not _is_address_start(words[0])
 
 
 def _is_address_start(word: str) -> bool:

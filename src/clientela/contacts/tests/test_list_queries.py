@@ -15,6 +15,7 @@ from clientela.contacts.models import Contact
 from clientela.contacts.queries import contact_list
 from clientela.core.access import AccessLevel
 from clientela.core.folding import fold
+from clientela.core.pagination import FirstRowsOr
 from clientela.core.testing import api_client
 
 API = "/api/v1"
@@ -256,3 +257,12 @@ def test_a_search_sorted_by_name_pages_through_every_match_in_order(
     ]
     assert [row["display_name"] for page in pages for row in page["items"]] == expected
     assert len(expected) == 4 and pages[-1]["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("q", "bounded"),
+    [("maría", True), ("mar", True), ("ma", False), ("maría garcía", False), ("ana@acme", False)],
+)
+def test_only_one_word_searches_sorted_by_name_read_the_first_names_first(user, q, bounded):
+    listed = contact_list(user, ContactFilter(q=q, ordering="name"))
+    assert isinstance(listed, FirstRowsOr) is bounded
