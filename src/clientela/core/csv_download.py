@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
+from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
@@ -34,11 +35,16 @@ class _Line:
 
 def csv_lines(rows: Iterable[list[str]]) -> Iterator[bytes]:
     """The rows as encoded CSV lines, after a byte-order mark so that spreadsheet programs
-    read the accents right."""
+    read the accents right.
+
+    The rows are read in one transaction: outside one, Django declares its server-side
+    cursors WITH HOLD, and PostgreSQL builds such a cursor's whole result before handing over
+    its first row (7 s of 17 for 300,000 opportunities)."""
     writer = csv.writer(_Line())
     yield "\ufeff".encode()
-    for row in rows:
-        yield writer.writerow(row).encode()
+    with transaction.atomic():
+        for row in rows:
+            yield writer.writerow(row).encode()
 
 
 async def _in_batches(lines: Iterator[bytes], size: int):
