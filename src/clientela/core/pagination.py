@@ -36,11 +36,38 @@ class Page:
         return self.offset + len(self.items)
 
 
-class Concatenated:
+class QuerysetResults:
+    """Results read from querysets, in `parts` order, that answer like a queryset where
+    `paginate`, `capped_count` and the exports need it: iterating reads the parts in turn;
+    counting, and any other order, go to `whole`, which holds every row."""
+
+    parts: tuple
+    whole: object
+
+    def __getitem__(self, window: slice) -> list:
+        raise NotImplementedError
+
+    def __iter__(self):
+        for part in self.parts:
+            yield from part
+
+    def count(self) -> int:
+        return self.whole.count()
+
+    def order_by(self, *fields):
+        """The rows in another order: a queryset again (as `capped_count` asks for)."""
+        return self.whole.order_by(*fields)
+
+    @property
+    def count_ordering(self):
+        return getattr(self.whole, "count_ordering", ())
+
+
+class Concatenated(QuerysetResults):
     """Ordered querysets that share no row, read as one list, one after the other (a search's
     best matches, then its other matches). A slice queries only the parts it reaches; a part
     is counted only when a slice begins past its end. `whole` holds the rows of all the parts,
-    in any order: counting goes to it."""
+    in any order."""
 
     def __init__(self, parts, *, whole):
         self.parts = tuple(parts)
@@ -61,23 +88,8 @@ class Concatenated:
             start, stop = max(start - length, 0), stop - length
         return rows
 
-    def __iter__(self):
-        for part in self.parts:
-            yield from part
 
-    def count(self) -> int:
-        return self.whole.count()
-
-    def order_by(self, *fields):
-        """The rows in another order: a queryset again (as `capped_count` asks for)."""
-        return self.whole.order_by(*fields)
-
-    @property
-    def count_ordering(self):
-        return getattr(self.whole, "count_ordering", ())
-
-
-class FirstRowsOr:
+class FirstRowsOr(QuerysetResults):
     """The rows of `whole`, read from `first` when a slice lies within it: `first` holds the
     first rows of `whole`, in its order, and is cheaper to read (the start of an index). A
     slice `first` cannot fill is read from `whole`."""
@@ -92,19 +104,6 @@ class FirstRowsOr:
         rows = list(self.first[start:stop])
         return rows if len(rows) == stop - start else list(self.whole[start:stop])
 
-    def __iter__(self):
-        yield from self.whole
-
-    def count(self) -> int:
-        return self.whole.count()
-
-    def order_by(self, *fields):
-        return self.whole.order_by(*fields)
-
-    @property
-    def count_ordering(self):
-        return getattr(self.whole, "count_ordering", ())
-
 
 def _bounds(window) -> tuple[int, int]:
     if not isinstance(window, slice) or window.step not in (None, 1) or window.stop is None:
@@ -114,7 +113,7 @@ def _bounds(window) -> tuple[int, int]:
 
 def querysets_of(results) -> tuple:
     """The querysets a list of results reads, in order: a queryset's is itself."""
-    return getattr(results, "parts", None) or (results,)
+    return results.parts if isinstance(results, QuerysetResults) else (results,)
 
 
 def capped_count(queryset, cap: int = COUNT_CAP) -> tuple[int, bool]:
