@@ -34,6 +34,8 @@ from .models import (
 
 # How many companies the company picker lists before the user types to narrow it down.
 COMPANY_CHOICES_LIMIT = 200
+# The company choice that keeps a person's company the editor may not see (no company has id 0).
+HIDDEN_COMPANY = 0
 
 
 def style_fields(form: forms.Form):
@@ -237,9 +239,14 @@ class ContactForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.contact = contact
-        self.fields["company"].widget.choices = company_choices(
-            user, current=contact.company if contact and contact.company_id else None
-        )
+        current = contact.company if contact and contact.company_id else None
+        choices = company_choices(user, current=current)
+        if contact is not None and contact.company_id and current is None:
+            # The person's company is out of the editor's reach (`company` came back None
+            # through the access point): offer to keep it, unnamed, rather than lose it.
+            choices.insert(1, (HIDDEN_COMPANY, _("A company you cannot see (kept)")))
+            self.initial["company"] = HIDDEN_COMPANY
+        self.fields["company"].widget.choices = choices
         self.fields["contact_type"].choices = _choices(ContactType.objects.all(), _("Unspecified"))
         self.fields["temperature"].choices = _choices(Temperature.objects.all())
         self.fields["source"].choices = _choices(Source.objects.all())
@@ -265,6 +272,11 @@ class ContactForm(StyledForm):
     def custom_field_bound(self):
         return [self[name] for name in self.custom_field_names]
 
+    def _company_id(self, data) -> int | None:
+        if data["company"] == HIDDEN_COMPANY and self.contact is not None:
+            return self.contact.company_id
+        return data["company"]
+
     def service_data(self) -> dict:
         data = self.cleaned_data
         values = {
@@ -272,7 +284,7 @@ class ContactForm(StyledForm):
             "first_name": data["first_name"],
             "last_name": data["last_name"],
             "company_name": data["company_name"],
-            "company_id": data["company"] if data["kind"] == Contact.Kind.PERSON else None,
+            "company_id": self._company_id(data) if data["kind"] == Contact.Kind.PERSON else None,
             "position": data["position"],
             "description": data["description"],
             "contact_type_id": data["contact_type"],

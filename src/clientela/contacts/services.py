@@ -97,9 +97,13 @@ def _clean_scalars(actor, contact: Contact, data: dict, errors: dict):
         if company_id is not None:
             if contact.kind == Contact.Kind.COMPANY:
                 errors["company_id"] = [_("A company cannot belong to another company.")]
-            elif (contact.pk and int(company_id) == contact.pk) or not Contact.objects.filter(
-                pk=company_id, kind=Contact.Kind.COMPANY
-            ).visible_to(actor).exists():
+            elif (contact.pk and int(company_id) == contact.pk) or (
+                # A person keeps their company as it was even if the actor may not see it.
+                int(company_id) != contact.company_id
+                and not Contact.objects.filter(pk=company_id, kind=Contact.Kind.COMPANY)
+                .visible_to(actor)
+                .exists()
+            ):
                 errors["company_id"] = [_("There is no such company.")]
         contact.company_id = company_id
     for field in ("first_name", "last_name", "company_name", "position"):

@@ -52,3 +52,53 @@ def test_the_company_shows_to_whoever_may_see_it(client, other_user, secret_empl
     assert "Proyecto Secreto" in client.get("/contacts/").content.decode()
     row = api_client(other_user).get(f"{API}/contacts/{employee.pk}").json()
     assert row["company"] == {"id": company.pk, "display_name": "Proyecto Secreto SA"}
+
+
+@pytest.fixture
+def editable_employee(other_user, secret_employer):
+    """The secret company's employee, made public read/write: anyone may edit them."""
+    company, employee = secret_employer
+    employee = services.update_contact(
+        other_user, employee, {"access": AccessLevel.PUBLIC_WRITE}, employee.version
+    )
+    return company, employee
+
+
+def test_editing_a_person_keeps_a_company_the_editor_may_not_see(client, user, editable_employee):
+    from clientela.contacts.tests.test_views import contact_form
+
+    company, employee = editable_employee
+    client.force_login(user)
+    page = client.get(f"/contacts/{employee.pk}/edit/").content.decode()
+    assert '<option value="0" selected>A company you cannot see (kept)</option>' in page
+    assert "Proyecto Secreto" not in page
+    data = contact_form(
+        version=employee.version, first_name="Pública", last_name="Persona", company="0"
+    )
+    assert client.post(f"/contacts/{employee.pk}/edit/", data).status_code == 302
+    employee.refresh_from_db()
+    assert employee.company_id == company.pk
+    # Choosing "No company" on purpose does take the person out of it.
+    data = contact_form(
+        version=employee.version, first_name="Pública", last_name="Persona", company=""
+    )
+    assert client.post(f"/contacts/{employee.pk}/edit/", data).status_code == 302
+    employee.refresh_from_db()
+    assert employee.company_id is None
+
+
+def test_the_api_keeps_a_hidden_company_but_links_to_none(user, other_user, editable_employee):
+    company, employee = editable_employee
+    elsewhere = services.create_contact(
+        other_user, {"kind": "company", "company_name": "Otra Secreta SL"}
+    )
+    ana = api_client(user)
+    url = f"{API}/contacts/{employee.pk}"
+    kept = ana.patch(
+        url, {"company_id": company.pk, "position": "CFO"}, content_type="application/json"
+    )
+    assert kept.status_code == 200 and kept.json()["company"] is None
+    moved = ana.patch(url, {"company_id": elsewhere.pk}, content_type="application/json")
+    assert moved.status_code == 400 and "company_id" in moved.json()["errors"]
+    employee.refresh_from_db()
+    assert employee.company_id == company.pk and employee.position == "CFO"
