@@ -211,9 +211,14 @@ def _contact_row(user, *, details: bool):
         .prefetch_related(visible_company(user), "tags")
     )
     if details:
-        queryset = queryset.select_related(
-            "source", "customer__primary_contact", "created_by"
-        ).prefetch_related(*_contact_details())
+        queryset = queryset.select_related("source", "created_by").prefetch_related(
+            # Through the access point too: a primary contact the user may not see is None.
+            Prefetch(
+                "customer__primary_contact",
+                queryset=Contact.objects.visible_to(user).only("id", "kind", "display_name"),
+            ),
+            *_contact_details(),
+        )
     return queryset
 
 

@@ -102,3 +102,34 @@ def test_the_api_keeps_a_hidden_company_but_links_to_none(user, other_user, edit
     assert moved.status_code == 400 and "company_id" in moved.json()["errors"]
     employee.refresh_from_db()
     assert employee.company_id == company.pk and employee.position == "CFO"
+
+
+def test_a_customer_card_does_not_name_a_primary_contact_out_of_reach(client, user, other_user):
+    customer = services.create_customer(
+        other_user,
+        {
+            "kind": "company",
+            "company_name": "Cliente Público SA",
+            "access": AccessLevel.PUBLIC_READ,
+        },
+        {"code": "C-1"},
+    )
+    hidden = services.create_contact(
+        other_user,
+        {
+            "kind": "person",
+            "first_name": "Persona",
+            "last_name": "Oculta",
+            "company_id": customer.contact_id,
+        },
+    )
+    customer.refresh_from_db()
+    assert customer.primary_contact_id == hidden.pk
+    client.force_login(user)
+    assert client.get(f"/contacts/{hidden.pk}/").status_code == 404
+    page = client.get(f"/contacts/{customer.contact_id}/").content.decode()
+    assert "Cliente Público SA" in page and "A contact you cannot see" in page
+    assert "Oculta" not in page
+    client.force_login(other_user)
+    page = client.get(f"/contacts/{customer.contact_id}/").content.decode()
+    assert f'<a href="/contacts/{hidden.pk}/">Persona Oculta</a>' in page
