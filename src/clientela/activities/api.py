@@ -70,6 +70,7 @@ def timeline(
         offset=params.offset,
         limit=params.limit,
         with_sources=False,
+        reader=request.user,
     )
     return page_out(page)
 

@@ -29,7 +29,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clientela.core.changelog import changed_rows, history_of
+from clientela.core.changelog import changed_rows, history_of, readable
 from clientela.core.models import ChangeLogEntry
 from clientela.core.pagination import Page
 
@@ -41,7 +41,17 @@ ENTRY_FIELDS = (
     "id", "at", "kind", "params", "actor_id", "category_id", "source_type_id", "source_id",
     *ACTOR_FIELDS, "category__id", "category__name", "category__icon",
 )  # fmt: skip
-CHANGE_FIELDS = ("id", "object_repr", "action", "at", "before", "after", "actor_id", *ACTOR_FIELDS)
+CHANGE_FIELDS = (
+    "id",
+    "content_type_id",
+    "object_repr",
+    "action",
+    "at",
+    "before",
+    "after",
+    "actor_id",
+    *ACTOR_FIELDS,
+)
 
 MAX_OFFSET = 10_000
 MAX_LIMIT = 100
@@ -260,6 +270,7 @@ def timeline_page(
     offset: int = 0,
     limit: int = 25,
     with_sources: bool = True,
+    reader=None,
 ) -> Page:
     """One page of `record`'s timeline, newest first, optionally only one category (history
     event category id) or one kind (a registered key; `"change"` for the change log).
@@ -267,7 +278,9 @@ def timeline_page(
     `record` must come from the access point (`targets.find_target`): this does not check.
     Queries: the entries, the change log, one per source model shown — constant per page.
     `with_sources=False` leaves `TimelineItem.source` empty, for readers that do not show the
-    notes' and comments' text (the API's timeline names sources by type and id only)."""
+    notes' and comments' text (the API's timeline names sources by type and id only). The
+    change log reads as `reader` may read it (`core.changelog.readable`): without a reader,
+    every logged link to another record reads as out of reach."""
     offset = min(max(int(offset), 0), MAX_OFFSET)
     limit = min(max(int(limit), 1), MAX_LIMIT)
     window = offset + limit + 1
@@ -281,7 +294,7 @@ def timeline_page(
         streams.append([(e.at, 1, e.pk, _entry_item, e) for e in entries[:window]])
     if category is None and kind in (None, CHANGE_KIND):
         model = type(record)
-        changes = history_of(record).only(*CHANGE_FIELDS)[:window]
+        changes = readable(history_of(record).only(*CHANGE_FIELDS)[:window], reader)
         streams.append([(c.at, 0, c.pk, lambda c: _change_item(c, model), c) for c in changes])
     merged = heapq.merge(*streams, key=lambda row: row[:3], reverse=True)
     rows = list(islice(merged, offset, window))

@@ -69,6 +69,7 @@ def timeline_context(request, record) -> dict:
         kind=kind,
         offset=_int(request.GET.get("offset"), 0),
         limit=TIMELINE_PAGE,
+        reader=request.user,
     )
     categories = list(queries.categories())
     return {

@@ -18,7 +18,7 @@ from clientela.core.api import (
     page_out,
     set_etag,
 )
-from clientela.core.changelog import history_of
+from clientela.core.changelog import history_of, readable
 from clientela.core.models import CustomField, Tag
 from clientela.core.pagination import paginate
 
@@ -236,7 +236,8 @@ def contact_history(
     for model in (Customer, Supplier):
         for role in model.objects.filter(contact=contact):
             entries = entries | history_of(role)
-    return page_out(paginate(entries.order_by("-at", "-id"), page.offset, page.limit, page.count))
+    result = paginate(entries.order_by("-at", "-id"), page.offset, page.limit, page.count)
+    return page_out(result, readable(result.items, request.user))
 
 
 @router.get(

@@ -279,6 +279,9 @@ class BusinessRole(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    # Who may see a role: whoever may see its contact (core.changelog reads this).
+    visible_through = "contact"
+
     class Meta:
         abstract = True
 

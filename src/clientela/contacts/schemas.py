@@ -8,6 +8,7 @@ from ninja import Field, Schema
 from pydantic import BaseModel, ConfigDict
 
 from clientela.core.api import MAX_VERSION, RecordId, text
+from clientela.core.changelog import read_changes
 
 from .models import ContactAddress, ContactEmail, ContactPhone, ContactWebsite
 
@@ -387,7 +388,7 @@ class HistoryEntryOut(Schema):
     def resolve_changes(entry):
         return [
             {"field": name, "before": before, "after": after}
-            for name, before, after in entry.changed_fields()
+            for name, before, after in read_changes(entry)
         ]
 
 

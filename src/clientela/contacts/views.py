@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseRedirect
@@ -20,7 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from clientela.core.access import Action, can
-from clientela.core.changelog import changed_rows, history_of
+from clientela.core.changelog import changed_rows, history_of, readable
 from clientela.core.custom_fields import shown_custom_values
 from clientela.core.errors import ConflictError, ProtectedError, validation_messages
 from clientela.core.pagination import capped_count, paginate
@@ -364,8 +363,10 @@ def _history_context(request, contact):
         if role is not None:
             entries = entries | history_of(role)
     rows = []
-    for entry in entries.select_related("actor").order_by("-at", "-id")[:100]:
-        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+    for entry in readable(
+        entries.select_related("actor").order_by("-at", "-id")[:100], request.user
+    ):
+        model = entry.logged_model
         rows.append(
             {
                 "entry": entry,

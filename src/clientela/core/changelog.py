@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models.fields.files import FieldFile
+from django.utils.translation import gettext as _
 
 from clientela.core.models import ChangeLogEntry
 
@@ -37,6 +38,9 @@ def snapshot(instance) -> dict:
             related_id = getattr(instance, field.attname)
             if related_id is None:
                 data[field.name] = None
+            elif _is_restricted(field.related_model):
+                # Kept with its id, so that `readable` can tell who may read the name.
+                data[field.name] = {"id": related_id, "name": str(getattr(instance, field.name))}
             else:
                 data[field.name] = str(getattr(instance, field.name))
         else:
@@ -49,6 +53,94 @@ def snapshot(instance) -> dict:
     if hasattr(instance, "changelog_extra"):
         data.update(instance.changelog_extra())
     return data
+
+
+def _is_restricted(model) -> bool:
+    """Whether `model`'s rows are not everyone's to see: it has an access point, or it is
+    seen through a link to a model that has one (`visible_through`, e.g. a customer through
+    its contact)."""
+    return hasattr(model._default_manager, "visible_to") or hasattr(model, "visible_through")
+
+
+def _visible_ids(model, reader, ids) -> set:
+    if hasattr(model._default_manager, "visible_to"):
+        rows = model._default_manager.visible_to(reader)
+    else:
+        link = model._meta.get_field(model.visible_through)
+        reachable = link.related_model._default_manager.visible_to(reader)
+        rows = model._default_manager.filter(**{f"{link.name}__in": reachable})
+    return set(rows.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _linked_model(model, name: str):
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field.related_model if field.many_to_one or field.one_to_one else None
+
+
+def readable(entries, reader) -> list:
+    """`entries`, each with the changes `reader` may read (`changes_read`, see `read_changes`):
+    a logged link to a record ({"id", "name"}, see `snapshot`) reads as that record's name if
+    the reader may see it, else as "a contact out of your reach" and the like. One query per
+    kind of linked record, whatever the number of entries."""
+    entries = list(entries)
+    links: dict = {}
+    # `reader` None (a caller that names nobody) reads every link as out of reach.
+    for entry in entries:
+        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+        entry.logged_model = model
+        for values in (entry.before or {}, entry.after or {}):
+            for name, value in values.items():
+                if isinstance(value, dict) and "id" in value:
+                    related = _linked_model(model, name)
+                    if related is not None:
+                        links.setdefault(related, set()).add(value["id"])
+    visible = {}
+    if reader is not None:
+        visible = {model: _visible_ids(model, reader, ids) for model, ids in links.items()}
+
+    def read(model, name, value):
+        if not _is_link(value):
+            return value
+        related = _linked_model(model, name)
+        if related is not None and value["id"] in visible.get(related, ()):
+            return value.get("name", "")
+        return out_of_reach(related)
+
+    for entry in entries:
+        # Compared as logged, so that a move between two records out of reach still shows.
+        entry.changes_read = [
+            (name, read(entry.logged_model, name, before), read(entry.logged_model, name, after))
+            for name, before, after in entry.changed_fields()
+        ]
+    return entries
+
+
+def read_changes(entry) -> list[tuple[str, object, object]]:
+    """(key, before, after) of each logged change, as `readable` left them for its reader;
+    for an entry it did not see, every link reads as out of reach."""
+    if hasattr(entry, "changes_read"):
+        return entry.changes_read
+    return [(k, logged_value(b), logged_value(a)) for k, b, a in entry.changed_fields()]
+
+
+def _is_link(value) -> bool:
+    return isinstance(value, dict) and "id" in value
+
+
+def out_of_reach(model=None) -> str:
+    """What a logged link to a record the reader may not see reads as."""
+    if model is None:
+        return _("a record out of your reach")
+    return _("a %(record)s out of your reach") % {"record": model._meta.verbose_name}
+
+
+def logged_value(value):
+    """A logged value for reading: a link `readable` did not resolve reads as out of reach,
+    never as the name it holds."""
+    return out_of_reach() if _is_link(value) else value
 
 
 def present_value(model, name: str, value):
@@ -99,7 +191,7 @@ def changed_rows(entry: ChangeLogEntry, model) -> list[tuple[str, object, object
             present_value(model, name, before),
             present_value(model, name, after),
         )
-        for name, before, after in entry.changed_fields()
+        for name, before, after in read_changes(entry)
     ]
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clientela.contacts.models import Contact
 from clientela.contacts.views import ContactAction, register_contact_action
 from clientela.core.access import Action, can
-from clientela.core.changelog import changed_rows, history_of
+from clientela.core.changelog import changed_rows, history_of, readable
 from clientela.core.custom_fields import shown_custom_values
 from clientela.core.errors import ConflictError, ProtectedError, validation_messages
 from clientela.core.navigation import (
@@ -135,7 +135,7 @@ def _history_context(request, opportunity):
             "what": Opportunity._meta.verbose_name,
             "changes": changed_rows(entry, Opportunity),
         }
-        for entry in history_of(opportunity)[:100]
+        for entry in readable(history_of(opportunity)[:100], request.user)
     ]
     return {"history": rows}
 

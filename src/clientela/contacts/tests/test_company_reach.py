@@ -133,3 +133,53 @@ def test_a_customer_card_does_not_name_a_primary_contact_out_of_reach(client, us
     client.force_login(other_user)
     page = client.get(f"/contacts/{customer.contact_id}/").content.decode()
     assert f'<a href="/contacts/{hidden.pk}/">Persona Oculta</a>' in page
+
+
+def test_the_history_names_a_company_only_to_whoever_may_see_it(client, user, other_user):
+    """A public person moved from one private company to another: the change log keeps both
+    names, and shows them only to a reader who may see each company, on the History tab,
+    the timeline and the API alike."""
+    first = services.create_contact(
+        other_user, {"kind": "company", "company_name": "Primera Oculta SA"}
+    )
+    second = services.create_contact(
+        other_user, {"kind": "company", "company_name": "Segunda Oculta SL"}
+    )
+    employee = services.create_contact(
+        other_user,
+        {
+            "kind": "person",
+            "first_name": "Pública",
+            "last_name": "Movida",
+            "company_id": first.pk,
+            "access": AccessLevel.PUBLIC_READ,
+        },
+    )
+    services.update_contact(other_user, employee, {"company_id": second.pk}, employee.version)
+    secrets = ("Primera Oculta", "Segunda Oculta")
+
+    client.force_login(user)
+    pages = [
+        client.get(f"/contacts/{employee.pk}/", {"tab": "history"}).content.decode(),
+        client.get(
+            f"/contacts/{employee.pk}/", {"tab": "timeline", "kind": "change"}
+        ).content.decode(),
+    ]
+    ana = api_client(user)
+    apis = [
+        ana.get(f"{API}/contacts/{employee.pk}/history").content.decode(),
+        ana.get(f"{API}/timeline/contact/{employee.pk}").content.decode(),
+    ]
+    for text in (*pages, *apis):
+        assert not any(secret in text for secret in secrets)
+    assert ["a contact out of your reach" in text for text in (*pages, *apis)] == [True] * 4
+
+    client.force_login(other_user)
+    history = client.get(f"/contacts/{employee.pk}/", {"tab": "history"}).content.decode()
+    assert all(secret in history for secret in secrets)
+    changes = api_client(other_user).get(f"{API}/contacts/{employee.pk}/history").json()
+    moved = [c for entry in changes["items"] for c in entry["changes"] if c["field"] == "company"]
+    assert moved == [
+        {"field": "company", "before": "Primera Oculta SA", "after": "Segunda Oculta SL"},
+        {"field": "company", "before": None, "after": "Primera Oculta SA"},
+    ]
