@@ -21,6 +21,7 @@ from clientela.activities.targets import ACTIVITY_TARGETS
 from clientela.core.access import Action, can
 from clientela.core.errors import ConflictError, validation_messages
 from clientela.core.pagination import paginate
+from clientela.core.pickers import as_id
 
 from . import services
 from .feed import build_feed, feed_fingerprint
@@ -194,7 +195,7 @@ def event_delete(request, pk):
 @require_GET
 def contact_search(request):
     """Contacts matching what the user typed in the event form (htmx)."""
-    exclude = [v for v in request.GET.getlist("contacts") if v.isdigit()]
+    exclude = [pk for v in request.GET.getlist("contacts") if (pk := as_id(v)) is not None]
     return render(
         request,
         "agenda/_contact_options.html",

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 
 COUNT_CAP = 10_000
+# Past any list's end, and within what SQLite and PostgreSQL take for an OFFSET.
+MAX_OFFSET = 10**12
 
 
 @dataclass
@@ -130,7 +132,7 @@ def capped_count(queryset, cap: int = COUNT_CAP) -> tuple[int, bool]:
 def paginate(queryset, offset: int = 0, limit: int = 50, with_count: bool = True) -> Page:
     """One page of `queryset`. Without `with_count`, the count is still known, for free,
     when this page reaches the end of the results (and the page was not past the end)."""
-    offset, limit = max(int(offset), 0), max(min(int(limit), 200), 1)
+    offset, limit = min(max(int(offset), 0), MAX_OFFSET), max(min(int(limit), 200), 1)
     rows = list(queryset[offset : offset + limit + 1])
     has_next = len(rows) > limit
     counted = with_count or (not has_next and (bool(rows) or offset == 0))

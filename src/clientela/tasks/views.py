@@ -22,6 +22,7 @@ from clientela.activities.targets import find_target, target_type
 from clientela.core.access import Action, can, get_for_user_or_404
 from clientela.core.errors import ConflictError, validation_messages
 from clientela.core.pagination import paginate
+from clientela.core.pickers import as_id
 from clientela.core.record_tabs import RecordTab
 
 from . import services
@@ -305,10 +306,8 @@ def task_delete(request, pk):
 
 
 def _selected_ids(request) -> list[int]:
-    try:
-        return sorted({int(i) for i in request.POST.getlist("ids")})
-    except ValueError:
-        return []
+    ids = {as_id(value) for value in request.POST.getlist("ids")}
+    return [] if None in ids else sorted(ids)
 
 
 @login_required

@@ -518,6 +518,8 @@ def test_bulk_bad_input_is_a_message_not_a_500(logged_in, user):
     mine = person(user)
     for data in (
         {"ids": ["abc"], "action": "tag", "tag_name": "x"},
+        {"ids": [str(10**20)], "action": "tag", "tag_name": "x"},
+        {"ids": [mine.pk, "-1"], "action": "delete"},
         {"ids": [mine.pk], "action": "explode"},
         {"ids": [mine.pk], "action": "manager", "manager_id": "zz"},
         {"action": "tag", "tag_name": "x"},
