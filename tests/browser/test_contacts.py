@@ -236,3 +236,35 @@ def test_a_sort_by_column_survives_a_change_of_filter(logged_in_page, user):
     assert "ordering=email" in page.url and "q=lucia" in page.url
     expect(page.locator("#contact-table tbody tr").first).to_contain_text("Ana Lucía Sanz")
     expect(page.locator("#filter-warning")).to_have_count(0)
+    # Back to the best matches, keeping the search and the filter.
+    page.click("#sort-best")
+    page.wait_for_url(lambda url: "ordering=email" not in url)
+    expect(page.locator("#contact-table tbody tr").first).to_contain_text("Lucía Ortega")
+    assert "q=lucia" in page.url and "kind=person" in page.url
+
+
+def test_a_sort_clicked_just_after_typing_sorts_what_was_typed(logged_in_page, user):
+    for first, last, email in (
+        ("Marta", "Ruiz", "b@example.com"),
+        ("Mario", "Gil", "a@example.com"),
+        ("José", "Vega", "d@example.com"),
+        ("José", "Abad", "c@example.com"),
+    ):
+        services.create_contact(
+            user,
+            {
+                "kind": "person",
+                "first_name": first,
+                "last_name": last,
+                "emails": [{"email": email}],
+            },
+        )
+    page = logged_in_page
+    page.goto("/contacts/?q=mar")
+    expect(page.locator("#contact-table tbody tr")).to_have_count(2)
+    page.fill("#filter-q", "jose")
+    page.click("#contact-table thead a:has-text('Email')")  # before the search's own request
+    page.wait_for_url(re.compile(r"q=jose.*ordering=email|ordering=email.*q=jose"))
+    expect(page.locator("#contact-table tbody tr")).to_have_count(2)
+    expect(page.locator("#contact-table tbody tr").first).to_contain_text("José Abad")
+    expect(page.locator("#filter-q")).to_have_value("jose")

@@ -3,17 +3,18 @@ name. Only among the contacts the user may see, so the warning reveals nothing e
 
 from django.db.models import Q
 
-from clientela.core.folding import fold
+from clientela.core.folding import fold_name
 
 from .models import Contact, ContactEmail
+from .services import NAME_KEY_LENGTH
 
 MAX_SHOWN = 5
 
 
 def likely_duplicates(user, *, name: str = "", emails=(), exclude_pk: int | None = None):
     """Up to MAX_SHOWN visible contacts with one of `emails` (addresses are stored lowercase)
-    or named exactly `name`, whatever the case. The name is found through the search text's
-    trigram index first (`search_text` holds the name folded), then compared whole."""
+    or named exactly `name`, whatever the case and the accents ("Lucia Fernandez" is "Lucía
+    Fernández"): the folded names are compared, through the name index."""
     # NUL cannot reach PostgreSQL; nothing real contains it.
     name = " ".join(name.replace("\x00", "").split())
     emails = sorted({e.replace("\x00", "").strip().lower() for e in emails if e and "@" in e})[:10]
@@ -21,7 +22,7 @@ def likely_duplicates(user, *, name: str = "", emails=(), exclude_pk: int | None
     if emails:
         condition |= Q(pk__in=ContactEmail.objects.filter(email__in=emails).values("contact_id"))
     if len(name) >= 3:
-        condition |= Q(search_text__contains=fold(name), display_name__iexact=name)
+        condition |= Q(name_key=fold_name(name, NAME_KEY_LENGTH))
     if not condition:
         return []
     matches = Contact.objects.visible_to(user).filter(condition)

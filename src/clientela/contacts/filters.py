@@ -79,12 +79,14 @@ class ContactFilter(Schema):
 
     @property
     def sort(self) -> str:
-        """The order in force: the one asked for, else BEST_MATCHES_FIRST for a search whose
-        words are all looked for in the name, else by name."""
+        """The order in force: the one asked for, else BEST_MATCHES_FIRST for a search that
+        could be the start of a name (it begins with a letter, and no word is the start of an
+        address, looked for in the addresses only), else by name: "+34 600" or "612" are
+        parts of phone numbers, which no name begins with."""
         if self.ordering:
             return self.ordering
         words = self.words
-        if words and not any(_is_address_start(word) for word in words):
+        if words and words[0][:1].isalpha() and not any(map(_is_address_start, words)):
             return BEST_MATCHES_FIRST
         return "name"
 

@@ -19,8 +19,25 @@ function updateBulkToolbar(form) {
     all.indeterminate = chosen > 0 && chosen < boxes.length;
   }
   const counter = form.querySelector("#bulk-count");
-  if (counter && chosen > 0) counter.textContent = counter.dataset.template.replace("__n__", chosen);
+  if (counter) {
+    const template = chosen === 0 ? counter.dataset.none : chosen === 1 ? counter.dataset.one : counter.dataset.many;
+    counter.textContent = template.replace("__n__", chosen);
+  }
 }
+
+// A list's sort links change the filter form's sort and submit the form, so that the request
+// carries what the filters hold now (a search typed an instant before included), not what
+// they held when the links were drawn. Without JavaScript the link itself does it.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-sort]");
+  if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  const field = document.getElementById("filter-ordering");
+  if (!field || !field.form || !window.htmx) return;
+  event.preventDefault();
+  event.stopPropagation();
+  field.value = link.dataset.sort;
+  htmx.trigger(field.form, "submit");
+}, true);
 
 document.addEventListener("change", (event) => {
   const form = event.target.closest(".bulk-form");

@@ -25,10 +25,16 @@ def query_url(context, **changes):
 
 
 @register.simple_tag(takes_context=True)
+def sort_value(context, column: str) -> str:
+    """The sort a click on `column` asks for: ascending, or descending on the column already
+    sorted ascending."""
+    return f"-{column}" if context.get("ordering", "name") == column else column
+
+
+@register.simple_tag(takes_context=True)
 def sort_url(context, column: str):
-    """Sort by `column`; on the column already sorted ascending, sort it descending."""
-    current = context.get("ordering", "name")
-    return query_url(context, ordering=f"-{column}" if current == column else column)
+    """The current page sorted as a click on `column` asks (`sort_value`)."""
+    return query_url(context, ordering=sort_value(context, column))
 
 
 @register.filter

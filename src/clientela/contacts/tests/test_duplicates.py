@@ -23,6 +23,8 @@ def test_the_same_email_or_full_name_is_a_likely_duplicate(user):
     assert likely_duplicates(user, emails=["LUCIA@aranda.example "]) == [lucia]
     assert likely_duplicates(user, name="lucía  ortega") == [lucia]
     assert likely_duplicates(user, name="aranda s.l.") == [company]
+    assert likely_duplicates(user, name="LUCIA ORTEGA") == [lucia]
+    assert likely_duplicates(user, name="ARANDA S.L.") == [company]
     assert likely_duplicates(user, name="Lucía Ortega", exclude_pk=lucia.pk) == []
     assert likely_duplicates(user, name="Lu", emails=["not-an-address"]) == []
 

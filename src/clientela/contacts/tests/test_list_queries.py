@@ -187,6 +187,9 @@ def test_what_decides_the_order_in_force():
     assert ContactFilter(q="maría", ordering="-created").sort == "-created"
     # A word that starts an address is looked for in the addresses, not in the names.
     assert ContactFilter(q="maria lopez@").sort == "name"
+    # No name begins with a phone number.
+    assert ContactFilter(q="+34 600").sort == "name"
+    assert ContactFilter(q="612").sort == "name"
 
 
 def test_names_sort_without_regard_to_case_or_accents(user):

@@ -21,6 +21,7 @@ from clientela.core.pagination import (
         ("Müller-Lüdenscheidt", "muller-ludenscheidt"),
         ("Straße", "strasse"),
         ("ﬁnanzas", "finanzas"),
+        ("Zoë Ørsted, Æsir, Łódź, Œuvre", "zoe orsted, aesir, lodz, oeuvre"),
         ("maria.lopez@example.com +34 600", "maria.lopez@example.com +34 600"),
     ],
 )
