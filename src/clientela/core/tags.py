@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -13,6 +15,8 @@ def tags_by_name(names, create: bool = True) -> list[Tag]:
             continue
         if len(name) > 60:
             raise ValidationError({"tags": _("A tag is at most 60 characters long.")})
+        if any(unicodedata.category(c) == "Cc" for c in name):
+            raise ValidationError({"tags": _("A tag cannot hold control characters.")})
         if name.lower() not in {w.lower() for w in wanted}:
             wanted.append(name)
     tags = []

@@ -519,6 +519,8 @@ def test_bulk_bad_input_is_a_message_not_a_500(logged_in, user):
     for data in (
         {"ids": ["abc"], "action": "tag", "tag_name": "x"},
         {"ids": [str(10**20)], "action": "tag", "tag_name": "x"},
+        {"ids": [mine.pk], "action": "tag", "tag_name": "\x00"},
+        {"ids": [mine.pk], "action": "tag", "tag_name": "a\x07b"},
         {"ids": [mine.pk, "-1"], "action": "delete"},
         {"ids": [mine.pk], "action": "explode"},
         {"ids": [mine.pk], "action": "manager", "manager_id": "zz"},
@@ -527,6 +529,7 @@ def test_bulk_bad_input_is_a_message_not_a_500(logged_in, user):
         response = logged_in.post("/contacts/bulk/", data)
         assert response.status_code == 302, data
     assert Contact.objects.get().version == mine.version
+    assert not Tag.objects.exists()
 
 
 # --- query budgets ----------------------------------------------------------------------------
