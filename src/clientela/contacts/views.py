@@ -516,9 +516,11 @@ def _save_photo(request, editor, contact):
         services.set_contact_photo(request.user, contact, upload)
 
 
-def _after_save(request, contact, kind_or_role: str):
+def _after_save(request, contact, kind_or_role: str, new_form: str = ""):
+    """The saved contact's page, or for "Save and create new" a blank form: `new_form` (the
+    form just used, with what its address presets: a lead, a company) or one of the kind."""
     if "save_and_new" in request.POST:
-        return redirect(_new_url(kind_or_role))
+        return redirect(new_form or _new_url(kind_or_role))
     return redirect(contact)
 
 
@@ -564,7 +566,8 @@ def contact_create(request, role=None):
             editor.add_service_errors(exc)
         else:
             messages.success(request, _("%(name)s was created.") % {"name": contact.display_name})
-            return _after_save(request, contact, role or editor.kind)
+            again = request.get_full_path() if request.GET else ""
+            return _after_save(request, contact, role or editor.kind, again)
     return _editor_page(request, editor, titles[role, editor.kind], role=role, status=400)
 
 

@@ -263,6 +263,20 @@ def test_save_and_create_new_redirects_to_a_blank_form(logged_in, user):
     assert blank.context["form"]["company_name"].value() in (None, "")
 
 
+def test_save_and_create_new_keeps_what_the_form_was_opened_for(logged_in, user):
+    acme = company(user, name="Acme")
+    data = contact_form(
+        first_name="Lía", last_name="Nueva", is_lead="on", save_and_new="1", managers=[user.pk]
+    )
+    data["company"] = str(acme.pk)
+    url = f"/contacts/new/?kind=person&lead=1&company={acme.pk}"
+    response = logged_in.post(url, data)
+    assert response.status_code == 302 and response["Location"] == url
+    blank = logged_in.get(response["Location"]).context["form"]
+    assert blank["is_lead"].value() is True and blank["company"].value() == acme.pk
+    assert Contact.objects.get(last_name="Nueva").is_lead
+
+
 def test_form_errors_name_fields_and_write_nothing(logged_in):
     data = contact_form(first_name="", last_name="Martín")
     with_rows(
