@@ -645,3 +645,11 @@ def test_export_downloads_the_list_as_filtered_and_only_what_the_user_may_see(
     everything = b"".join(client.get("/contacts/export.csv?q=mía").streaming_content).decode()
     assert "Visible Mía" in everything and "Otra Mía" in everything and "Oculta" not in everything
     assert client.get("/contacts/nonsense/export.csv").status_code == 404
+
+
+def test_a_page_past_the_end_of_a_search_leads_back_to_its_first_page(logged_in, user):
+    person(user, "Marta", "Gil")
+    html = logged_in.get("/contacts/", {"q": "marta", "offset": 50}).content.decode()
+    assert "There are no more contacts past this point." in html
+    assert 'href="/contacts/?q=marta" id="back-to-first-page"' in html
+    assert "No contacts match these filters." not in html
