@@ -207,6 +207,55 @@ def cmd_token_create(args) -> int:
     return 0
 
 
+def _token_user(email: str):
+    from clientela.accounts.models import User
+
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        print(f"error: there is no user {email}.", file=sys.stderr)
+    return user
+
+
+def cmd_token_list(args) -> int:
+    setup_django()
+    user = _token_user(args.email)
+    if user is None:
+        return 1
+    for token in user.api_tokens.order_by("-created_at", "-id"):
+        state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "active"
+        used = (
+            f"last used {token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never used"
+        )
+        print(f"{token.hint}…\t{token.name}\t{state}\t{used}")
+    return 0
+
+
+def cmd_token_revoke(args) -> int:
+    """Revoke the user's active tokens whose hint (the first characters the UI and `token list`
+    show) begins with `args.hint`; refuse when it names none or, without --all, several."""
+    setup_django()
+    from clientela.accounts.services import revoke_api_token
+
+    user = _token_user(args.email)
+    if user is None:
+        return 1
+    hint = args.hint.strip().rstrip("…")
+    tokens = list(user.api_tokens.filter(revoked_at__isnull=True, hint__startswith=hint))
+    if not hint or not tokens:
+        print(f"error: {user.email} has no active token starting {hint!r}.", file=sys.stderr)
+        return 1
+    if len(tokens) > 1 and not args.all:
+        print(
+            f"error: {len(tokens)} active tokens start {hint!r}; give more of it, or --all.",
+            file=sys.stderr,
+        )
+        return 1
+    for token in tokens:
+        revoke_api_token(user, token)
+        print(f"Revoked “{token.name}” ({token.hint}…) of {user.email}.", file=sys.stderr)
+    return 0
+
+
 def cmd_manage(args) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clientela.settings")
     from django.core.management import execute_from_command_line
@@ -259,6 +308,16 @@ def build_parser() -> argparse.ArgumentParser:
     token_create.add_argument("email", metavar="USER_EMAIL")
     token_create.add_argument("--name", default="Command line")
     token_create.set_defaults(handler=cmd_token_create)
+    token_list = token_commands.add_parser("list", help="list a user's tokens (hint, name, state)")
+    token_list.add_argument("email", metavar="USER_EMAIL")
+    token_list.set_defaults(handler=cmd_token_list)
+    token_revoke = token_commands.add_parser(
+        "revoke", help="revoke a user's token, named by the start of its hint"
+    )
+    token_revoke.add_argument("email", metavar="USER_EMAIL")
+    token_revoke.add_argument("hint", metavar="HINT")
+    token_revoke.add_argument("--all", action="store_true", help="revoke every token it names")
+    token_revoke.set_defaults(handler=cmd_token_revoke)
 
     manage = commands.add_parser(
         "manage", help="any Django management command, e.g. `clientela manage migrate`"

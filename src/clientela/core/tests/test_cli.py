@@ -121,6 +121,29 @@ def test_token_create_for_an_unknown_user_fails(db, capsys):
     assert not ApiToken.objects.exists()
 
 
+def test_token_list_and_revoke(user, capsys):
+    assert cli.main(["token", "create", "ana@example.com", "--name", "Scripts"]) == 0
+    first = capsys.readouterr().out.strip()
+    assert cli.main(["token", "create", "ana@example.com", "--name", "Backups"]) == 0
+    second = capsys.readouterr().out.strip()
+
+    assert cli.main(["token", "list", "ana@example.com"]) == 0
+    listed = capsys.readouterr().out
+    assert f"{first[:8]}…\tScripts\tactive\tnever used" in listed
+    assert f"{second[:8]}…\tBackups\tactive" in listed and first not in listed
+
+    # "clt_" alone names both: refused unless --all.
+    assert cli.main(["token", "revoke", "ana@example.com", "clt_"]) == 1
+    assert "2 active tokens" in capsys.readouterr().err
+    assert cli.main(["token", "revoke", "ana@example.com", f"{first[:8]}…"]) == 0
+    assert user_for_token(first) is None and user_for_token(second) == user
+    assert cli.main(["token", "revoke", "ana@example.com", first[:8]]) == 1
+    assert "no active token" in capsys.readouterr().err
+    assert cli.main(["token", "revoke", "ana@example.com", "clt_", "--all"]) == 0
+    assert user_for_token(second) is None
+    assert cli.main(["token", "list", "nobody@example.com"]) == 1
+
+
 # --- demo ----------------------------------------------------------------------------------
 
 DEMO_MODELS = [
