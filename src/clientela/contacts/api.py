@@ -118,7 +118,7 @@ def export_contacts(request: HttpRequest, filters: Query[ContactFilter]):
 
 @router.post(
     "/contacts/bulk",
-    response={200: BulkOut, **error_responses(400, 403)},
+    response={200: BulkOut, **error_responses(400, 403, 409)},
     summary="Act on many contacts at once",
 )
 def bulk_action(request: HttpRequest, payload: BulkIn) -> dict:

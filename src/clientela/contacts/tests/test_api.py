@@ -430,6 +430,22 @@ def test_delete_of_a_protected_contact_is_409_with_the_reason(ana, user, monkeyp
     assert Contact.objects.filter(pk=contact.pk).exists()
 
 
+def test_a_bulk_delete_with_a_protected_contact_is_a_documented_409(ana, user, monkeypatch):
+    free, protected = person(user), person(user, "Protegida", "Persona")
+    monkeypatch.setattr(
+        services, "references_to", lambda c: ["invoices: F-0001"] if c.pk == protected.pk else []
+    )
+    response = ana.post(
+        f"{API}/contacts/bulk",
+        {"action": "delete", "ids": [free.pk, protected.pk]},
+        content_type="application/json",
+    )
+    assert response.status_code == 409 and "F-0001" in response.json()["detail"]
+    assert Contact.objects.filter(pk__in=[free.pk, protected.pk]).count() == 2
+    schema = ana.get(f"{API}/openapi.json").json()
+    assert "409" in schema["paths"][f"{API}/contacts/bulk"]["post"]["responses"]
+
+
 # --- photo ---------------------------------------------------------------------------------
 
 
