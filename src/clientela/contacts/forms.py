@@ -553,9 +553,13 @@ class ContactEditor:
 
     @property
     def has_errors(self) -> bool:
+        return bool(self.non_field_errors or self.has_field_errors)
+
+    @property
+    def has_field_errors(self) -> bool:
+        """Errors shown next to fields (an edit conflict, say, has none)."""
         return bool(
             self.form.errors
-            or self.non_field_errors
             or any(f.total_error_count() or f.service_errors for f in self.formsets.values())
             or (self.role_form is not None and self.role_form.errors)
         )

@@ -363,6 +363,7 @@ def test_stale_version_shows_a_conflict_and_overwrites_nothing(logged_in, user):
     body = response.content.decode()
     assert "changed by someone else" in body
     assert 'value="CEO"' in body  # the user's input is kept
+    assert "Please correct the fields marked below." not in body  # no field is marked
     contact.refresh_from_db()
     assert contact.position == "CTO"
 
