@@ -39,7 +39,8 @@ def _header() -> list[str]:
     return [
         _("Id"),
         _("Kind"),
-        _("Name"),
+        # Not "Name": in Spanish that is also the first name's header.
+        _("Full name"),
         _("First name"),
         _("Last name"),
         _("Company name"),

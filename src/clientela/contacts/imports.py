@@ -564,7 +564,8 @@ LIST_FIELDS = {
     "source": ("source_id", Source),
 }
 # The export's columns, in its order (exports._header), and the field each one feeds. Its
-# "Name" is derived from the first and last or company name, which come in their own columns.
+# "Full name" is derived from the first and last or company name, which come in their own
+# columns.
 EXPORT_MAPPING = (
     "",
     "kind",
@@ -633,8 +634,8 @@ def field_choices(fields: list[ImportField] | None = None) -> list:
 
 def guess_mapping(headers: list[str], fields: list[ImportField] | None = None) -> list[str]:
     """The field each column most likely feeds, from its header in English or Spanish; the
-    export's own columns are recognised as a whole (its Spanish headers repeat "Nombre"), also
-    at the start of a wider file such as the failed lines of an export's import."""
+    export's own columns are recognised as a whole, also at the start of a wider file such as
+    the failed lines of an export's import."""
     names = [normalise(h) for h in headers]
     mapping: list[str] = []
     for code, _name in settings.LANGUAGES:

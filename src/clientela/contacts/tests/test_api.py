@@ -698,8 +698,8 @@ def test_export_holds_only_visible_filtered_contacts(ana, user, other_user):
     person(other_user, "Hidden", "Theirs")
     person(other_user, "Public", "Theirs", access=AccessLevel.PUBLIC_READ)
     rows = _csv(ana.get(f"{API}/contacts/export.csv"))
-    header, data = rows[0], rows[1:]
-    names = {row[header.index("Name") if "Name" in header else 2] for row in data}
+    data = rows[1:]
+    names = {row[2] for row in data}
     assert names == {"Mine One", "Mine Two", "Public Theirs"}
     tag = Tag.objects.get(name="vip")
     rows = _csv(ana.get(f"{API}/contacts/export.csv", {"tag": tag.pk}))
@@ -874,7 +874,7 @@ def test_export_lists_a_search_in_the_order_of_the_list(ana, user):
     for first, last in [("Ana Lucía", "Abad"), ("Lucía", "Zapata"), ("Lucía", "Cano")]:
         person(user, first, last)
     header, *rows = _csv(ana.get(f"{API}/contacts/export.csv", {"q": "lucia"}))
-    names = [row[2] for row in rows]  # the third column, "Name"
+    names = [row[2] for row in rows]  # the third column, "Full name"
     assert names == ["Lucía Cano", "Lucía Zapata", "Ana Lucía Abad"]
     header, *rows = _csv(ana.get(f"{API}/contacts/export.csv", {"q": "lucia", "ordering": "name"}))
     assert [row[2] for row in rows] == [
@@ -882,3 +882,12 @@ def test_export_lists_a_search_in_the_order_of_the_list(ana, user):
         "Lucía Cano",
         "Lucía Zapata",
     ]
+
+
+def test_the_spanish_export_names_each_column_once(user):
+    user.language = "es"
+    user.save(update_fields=["language"])
+    header, *_rows = _csv(
+        api_client(user).get(f"{API}/contacts/export.csv", headers={"Accept-Language": "es"})
+    )
+    assert len(header) == len(set(header)) and header[2] == "Nombre completo"
