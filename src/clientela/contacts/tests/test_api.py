@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import random
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -460,6 +461,32 @@ def test_photo_upload_resizes_and_remove(ana, user):
         assert image.size[0] <= 200 and image.size[1] <= 300
     response = ana.delete(url)
     assert response.status_code == 200 and response.json()["photo_url"] is None
+
+
+@pytest.mark.parametrize(("fmt", "suffix"), [("JPEG", ".jpg"), ("WEBP", ".webp"), ("PNG", ".png")])
+def test_jpeg_webp_and_png_photos_are_kept_in_their_format(ana, user, fmt, suffix):
+    contact = person(user)
+    response = ana.put(f"{API}/contacts/{contact.pk}/photo", {"photo": png_bytes((300, 900), fmt)})
+    assert response.status_code == 200, response.content
+    contact.refresh_from_db()
+    assert contact.photo.name.endswith(suffix)
+    with Image.open(contact.photo) as image:
+        assert image.format == fmt and image.size == (100, 300)
+
+
+def test_a_photo_over_1_mb_is_refused_before_it_is_read(ana, user):
+    contact = person(user)
+    noise = io.BytesIO()
+    pixels = random.Random(7).randbytes(700 * 700 * 3)  # noise: PNG cannot compress it
+    Image.frombytes("RGB", (700, 700), pixels).save(noise, "PNG")
+    assert noise.tell() > 1_000_000
+    noise.seek(0)
+    noise.name = "big.png"
+    response = ana.put(f"{API}/contacts/{contact.pk}/photo", {"photo": noise})
+    assert response.status_code == 400
+    assert response.json()["errors"]["photo"] == ["The photo is larger than 1 MB."]
+    contact.refresh_from_db()
+    assert not contact.photo
 
 
 def test_photo_errors_name_the_field(ana, user):
