@@ -306,8 +306,11 @@ def _register_role_endpoints(name: str, model, out_schema):
         summary=f"Read a contact's {name} data",
         operation_id=f"read_{name}",
     )
-    def read_role(request: HttpRequest, contact_id: int = ContactId):
-        return _role_of(request, model, contact_id)
+    def read_role(request: HttpRequest, response: HttpResponse, contact_id: int = ContactId):
+        """The `ETag` header holds the version; send it back as `If-Match` when you update."""
+        role = _role_of(request, model, contact_id)
+        set_etag(response, role.version)
+        return role
 
     @router.post(
         path,
@@ -322,13 +325,23 @@ def _register_role_endpoints(name: str, model, out_schema):
 
     @router.patch(
         path,
-        response={200: out_schema, **error_responses(400, 403, 404)},
+        response={200: out_schema, **error_responses(400, 403, 404, 409, 412)},
         summary=f"Change a contact's {name} data",
         operation_id=f"update_{name}",
     )
-    def update_role(request: HttpRequest, payload: RoleIn, contact_id: int = ContactId):
+    def update_role(
+        request: HttpRequest, response: HttpResponse, payload: RoleIn, contact_id: int = ContactId
+    ):
+        """Only the fields sent change. A stale `If-Match` answers 412, a stale `version` 409."""
         role = _role_of(request, model, contact_id)
-        return services.update_role(request.user, role, _role_data(payload))
+        data = _role_data(payload)
+        body_version = data.pop("version", None)
+        expected = if_match_version(request)
+        role = services.update_role(
+            request.user, role, data, expected if expected is not None else body_version
+        )
+        set_etag(response, role.version)
+        return role
 
     @router.delete(
         path,

@@ -410,9 +410,11 @@ class RoleForm(StyledForm):
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # The version edited, so that a stale save is refused (not used when the role is created).
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def service_data(self) -> dict:
-        return dict(self.cleaned_data)
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
 
 
 class PhotoForm(StyledForm):

@@ -278,7 +278,9 @@ class BusinessRole(models.Model):
     payment_terms = models.CharField(_("payment terms"), max_length=100, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
+    changelog_exclude = ("version",)
     # Who may see a role: whoever may see its contact (core.changelog reads this).
     visible_through = "contact"
 

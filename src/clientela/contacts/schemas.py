@@ -125,6 +125,9 @@ class RoleIn(Schema):
     tax_id: text(40) | None = None
     payment_terms: text(100) | None = None
     notes: LongText | None = None
+    version: int | None = Field(
+        None, ge=1, le=MAX_VERSION, description="On update: the version read (409 if stale)."
+    )
 
 
 class RoleOut(Schema):
@@ -135,6 +138,7 @@ class RoleOut(Schema):
     payment_terms: str
     notes: str
     created_at: datetime
+    version: int
 
 
 class CustomerOut(RoleOut):

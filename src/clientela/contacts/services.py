@@ -619,7 +619,9 @@ def create_supplier(actor, contact_data: dict, role_data: dict | None = None) ->
 
 
 @transaction.atomic
-def update_role(actor, role: Customer | Supplier, data: dict):
+def update_role(actor, role: Customer | Supplier, data: dict, expected_version: int | None = None):
+    """Change a role's own data; with `expected_version`, only if nobody saved it since
+    (ConflictError otherwise, and nothing changes)."""
     _require_user(actor)
     if not can(actor, Action.CHANGE, role.contact):
         raise PermissionDenied
@@ -632,7 +634,7 @@ def update_role(actor, role: Customer | Supplier, data: dict):
         errors["code"] = [_("Another record has the code %(code)s.") % {"code": role.code}]
     if errors:
         raise ValidationError(errors)
-    role.save()
+    bump_version(role, expected_version, ["code", "tax_id", "payment_terms", "notes"])
     record_change(actor, role, "update", before, snapshot(role))
     return role
 

@@ -695,7 +695,7 @@ def edit_role(request, pk, role):
     instance = getattr(contact, role, None)
     if instance is None:
         raise Http404
-    fields = ("code", "tax_id", "payment_terms", "notes")
+    fields = ("code", "tax_id", "payment_terms", "notes", "version")
     form = RoleForm(
         request.POST or None, initial={name: getattr(instance, name) for name in fields}
     )
@@ -704,11 +704,16 @@ def edit_role(request, pk, role):
         status = 400
         if form.is_valid():
             try:
-                services.update_role(request.user, instance, form.service_data())
+                services.update_role(
+                    request.user, instance, form.service_data(), form.cleaned_data["version"]
+                )
             except ValidationError as exc:
                 for key, texts in validation_messages(exc).items():
                     for text in texts:
                         form.add_error(key if key in form.fields else None, text)
+            except ConflictError as exc:
+                form.add_error(None, str(exc))
+                status = 409
             else:
                 messages.success(request, _("Saved."))
                 return redirect(contact)

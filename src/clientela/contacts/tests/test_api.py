@@ -623,6 +623,21 @@ def test_customer_role_lifecycle(ana, bruno, user):
     assert Contact.objects.filter(pk=acme.pk).exists()
 
 
+def test_a_stale_role_edit_is_refused_and_changes_nothing(ana, user):
+    acme = company(user)
+    url = f"{API}/contacts/{acme.pk}/supplier"
+    assert ana.post(url, {"payment_terms": "30 days"}).json()["version"] == 1
+    read = ana.get(url)
+    assert read["ETag"] == '"1"'
+    first = ana.patch(url, {"payment_terms": "60 days"}, headers={"If-Match": read["ETag"]})
+    assert first.status_code == 200 and first.json()["version"] == 2 and first["ETag"] == '"2"'
+    stale_header = ana.patch(url, {"payment_terms": "90 days"}, headers={"If-Match": '"1"'})
+    assert stale_header.status_code == 412
+    stale_body = ana.patch(url, {"payment_terms": "90 days", "version": 1})
+    assert stale_body.status_code == 409 and stale_body.json()["current_version"] == 2
+    assert ana.get(url).json()["payment_terms"] == "60 days"
+
+
 def test_supplier_role(ana, user):
     acme = company(user)
     url = f"{API}/contacts/{acme.pk}/supplier"

@@ -402,6 +402,20 @@ def test_new_customer_creates_contact_and_role(logged_in, user):
     assert customer.contact.addresses.get().is_main
 
 
+def test_a_stale_role_edit_shows_a_conflict_and_overwrites_nothing(logged_in, user):
+    acme = company(user)
+    role = services.make_customer(user, acme, {"payment_terms": "30 days"})
+    form = logged_in.get(f"/contacts/{acme.pk}/customer/edit/").content.decode()
+    assert 'name="version" value="1"' in form
+    services.update_role(user, role, {"payment_terms": "60 days"})
+    data = {"code": role.code, "payment_terms": "90 days", "version": "1"}
+    response = logged_in.post(f"/contacts/{acme.pk}/customer/edit/", data)
+    assert response.status_code == 409
+    assert "changed by someone else" in response.content.decode()
+    role.refresh_from_db()
+    assert role.payment_terms == "60 days" and role.version == 2
+
+
 def test_duplicate_customer_code_is_shown_on_the_role_field(logged_in, user):
     services.create_customer(user, {"kind": "company", "company_name": "A"}, {"code": "DUP"})
     data = contact_form("company", company_name="B", managers=[user.pk], **{"role-code": "DUP"})
