@@ -515,9 +515,9 @@ def search_text_of(display_name, emails, phones):
 
 def name_key_of(display_name):
     """Mirror of `contacts.services._refresh_denormalised` (checked by --verify)."""
-    from clientela.core.folding import fold_name
+    from clientela.contacts.models import Contact
 
-    return fold_name(display_name, 250)
+    return Contact.name_key_of(display_name)
 
 
 class World:

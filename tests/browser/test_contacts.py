@@ -11,6 +11,15 @@ from clientela.contacts.models import Contact
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def people(user, *rows):
+    """People created through the services: (first name, last name[, email]) each."""
+    for first, last, *email in rows:
+        data = {"kind": "person", "first_name": first, "last_name": last}
+        if email:
+            data["emails"] = [{"email": email[0]}]
+        services.create_contact(user, data)
+
+
 def test_create_a_person_with_an_email_and_a_new_tag(logged_in_page, user):
     page = logged_in_page
     page.click("#create-new-menu")
@@ -65,8 +74,7 @@ def test_edit_shows_errors_then_saves(logged_in_page, user):
 
 
 def test_search_narrows_the_list_without_reloading(logged_in_page, user):
-    for first, last in [("Ana", "Zapata"), ("Berta", "Alonso"), ("Carlos", "Núñez")]:
-        services.create_contact(user, {"kind": "person", "first_name": first, "last_name": last})
+    people(user, ("Ana", "Zapata"), ("Berta", "Alonso"), ("Carlos", "Núñez"))
     page = logged_in_page
     page.goto("/contacts/")
     expect(page.locator("#contact-table tbody tr")).to_have_count(3)
@@ -191,8 +199,7 @@ def test_export_follows_the_filters_changed_without_a_reload(logged_in_page, use
     import io
     from pathlib import Path
 
-    for first, last in (("Lucía", "Ortega"), ("Lucía", "Sanz"), ("Pedro", "Gil")):
-        services.create_contact(user, {"kind": "person", "first_name": first, "last_name": last})
+    people(user, ("Lucía", "Ortega"), ("Lucía", "Sanz"), ("Pedro", "Gil"))
     page = logged_in_page
     page.goto("/contacts/")
     expect(page.locator("#contact-table tbody tr")).to_have_count(3)
@@ -207,20 +214,12 @@ def test_export_follows_the_filters_changed_without_a_reload(logged_in_page, use
 
 
 def test_a_sort_by_column_survives_a_change_of_filter(logged_in_page, user):
-    for first, last, email in (
+    people(
+        user,
         ("Lucía", "Ortega", "zeta@example.com"),
         ("Ana Lucía", "Sanz", "alfa@example.com"),
         ("Pedro", "Gil", "beta@example.com"),
-    ):
-        services.create_contact(
-            user,
-            {
-                "kind": "person",
-                "first_name": first,
-                "last_name": last,
-                "emails": [{"email": email}],
-            },
-        )
+    )
     page = logged_in_page
     page.goto("/contacts/")
     page.fill("#filter-q", "lucia")
@@ -244,21 +243,13 @@ def test_a_sort_by_column_survives_a_change_of_filter(logged_in_page, user):
 
 
 def test_a_sort_clicked_just_after_typing_sorts_what_was_typed(logged_in_page, user):
-    for first, last, email in (
+    people(
+        user,
         ("Marta", "Ruiz", "b@example.com"),
         ("Mario", "Gil", "a@example.com"),
         ("José", "Vega", "d@example.com"),
         ("José", "Abad", "c@example.com"),
-    ):
-        services.create_contact(
-            user,
-            {
-                "kind": "person",
-                "first_name": first,
-                "last_name": last,
-                "emails": [{"email": email}],
-            },
-        )
+    )
     page = logged_in_page
     page.goto("/contacts/?q=mar")
     expect(page.locator("#contact-table tbody tr")).to_have_count(2)

@@ -3,10 +3,7 @@ name. Only among the contacts the user may see, so the warning reveals nothing e
 
 from django.db.models import Q
 
-from clientela.core.folding import fold_name
-
 from .models import Contact, ContactEmail
-from .services import NAME_KEY_LENGTH
 
 MAX_SHOWN = 5
 
@@ -22,7 +19,7 @@ def likely_duplicates(user, *, name: str = "", emails=(), exclude_pk: int | None
     if emails:
         condition |= Q(pk__in=ContactEmail.objects.filter(email__in=emails).values("contact_id"))
     if len(name) >= 3:
-        condition |= Q(name_key=fold_name(name, NAME_KEY_LENGTH))
+        condition |= Q(name_key=Contact.name_key_of(name))
     if not condition:
         return []
     matches = Contact.objects.visible_to(user).filter(condition)

@@ -35,7 +35,7 @@ from clientela.core.access import AccessLevel
 from clientela.core.csv_download import safe_cell as spreadsheet_safe
 from clientela.core.custom_fields import definitions_for
 from clientela.core.errors import ConflictError, ProtectedError
-from clientela.core.folding import fold_name
+from clientela.core.folding import fold
 from clientela.core.money import default_currency
 from clientela.mail.kinds import NotificationKind, register_notification_kind
 from clientela.mail.services import notify
@@ -592,8 +592,7 @@ EXPORT_MAPPING = (
 
 def normalise(text: str) -> str:
     """A header as compared with names: lower case, no accents, words split by single spaces."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(str(text))).split())
 
 
 def _in_every_language(text) -> set[str]:
@@ -1133,7 +1132,7 @@ class RowImporter:
         # Written another way: `name_key` starts with the folded name, a b-tree range, and
         # the names are compared in Python.
         candidates = (
-            companies.filter(name_key__startswith=fold_name(name, services.NAME_KEY_LENGTH))
+            companies.filter(name_key__startswith=Contact.name_key_of(name))
             .order_by("id")
             .values_list("pk", "display_name")[:50]
         )

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clientela.core.access import AccessLevel, Action, RestrictedQuerySet, is_crm_user
+from clientela.core.folding import fold_name
 from clientela.core.models import AccessControlled, AdminList, BaseRecord
 
 
@@ -128,6 +129,11 @@ class Contact(BaseRecord, AccessControlled):
     @property
     def is_company(self) -> bool:
         return self.kind == self.Kind.COMPANY
+
+    @classmethod
+    def name_key_of(cls, name: str) -> str:
+        """`name` as `name_key` holds it (and as a name is looked up by it)."""
+        return fold_name(name, cls._meta.get_field("name_key").max_length)
 
     def compute_display_name(self) -> str:
         if self.is_company:

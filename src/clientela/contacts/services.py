@@ -17,7 +17,7 @@ from clientela.core.access import AccessLevel, Action, can
 from clientela.core.changelog import record_change, snapshot
 from clientela.core.custom_fields import clean_custom_fields
 from clientela.core.errors import ProtectedError
-from clientela.core.folding import fold, fold_name
+from clientela.core.folding import fold
 from clientela.core.money import CURRENCIES
 from clientela.core.tags import tags_by_name
 from clientela.core.versioning import bump_version
@@ -194,9 +194,6 @@ def _save_rows(contact: Contact, rows: dict):
         model.objects.bulk_create(items)
 
 
-NAME_KEY_LENGTH = Contact._meta.get_field("name_key").max_length
-
-
 def _refresh_denormalised(contact: Contact) -> list[str]:
     """Recompute the name, primary email/phone and search text; return the changed fields."""
     emails = list(contact.emails.values_list("email", flat=True)) if contact.pk else []
@@ -206,7 +203,7 @@ def _refresh_denormalised(contact: Contact) -> list[str]:
         "primary_email": emails[0] if emails else "",
         "primary_phone": phones[0] if phones else "",
     }
-    values["name_key"] = fold_name(values["display_name"], NAME_KEY_LENGTH)
+    values["name_key"] = Contact.name_key_of(values["display_name"])
     # A person's company is left out: it may be a company the searcher may not see.
     values["search_text"] = fold(
         " ".join(

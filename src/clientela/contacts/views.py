@@ -23,7 +23,7 @@ from clientela.core.changelog import changed_rows, history_of, readable
 from clientela.core.custom_fields import shown_custom_values
 from clientela.core.errors import ConflictError, ProtectedError, validation_messages
 from clientela.core.pagination import capped_count, paginate
-from clientela.core.pickers import as_id
+from clientela.core.pickers import as_ids
 from clientela.core.record_tabs import RecordTab, chosen_tab, register_record_tab, tabs_for
 
 from . import services
@@ -172,10 +172,10 @@ def _safe_next(request, fallback: str) -> str:
 
 
 def _ids(request) -> list[int]:
-    ids = {as_id(value) for value in request.POST.getlist("ids")}
-    if None in ids:
+    ids = as_ids(request.POST.getlist("ids"))
+    if ids is None:
         raise ValidationError(_("The selection is not valid."))
-    return sorted(ids)
+    return ids
 
 
 BULK_ACTIONS = {"tag", "manager", "type", "delete"}

@@ -87,33 +87,36 @@ def readable(entries, reader) -> list:
     kind of linked record, whatever the number of entries."""
     entries = list(entries)
     links: dict = {}
-    # `reader` None (a caller that names nobody) reads every link as out of reach.
+    rows_of = []
     for entry in entries:
-        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
-        entry.logged_model = model
-        for values in (entry.before or {}, entry.after or {}):
-            for name, value in values.items():
-                if isinstance(value, dict) and "id" in value:
-                    related = _linked_model(model, name)
-                    if related is not None:
-                        links.setdefault(related, set()).add(value["id"])
+        entry.logged_model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+        # Compared as logged, so that a move between two records out of reach still shows.
+        rows = []
+        for name, before, after in entry.changed_fields():
+            related = None
+            if _is_link(before) or _is_link(after):
+                related = _linked_model(entry.logged_model, name)
+            for value in (before, after):
+                if related is not None and _is_link(value):
+                    links.setdefault(related, set()).add(value["id"])
+            rows.append((name, related, before, after))
+        rows_of.append((entry, rows))
+    # `reader` None (a caller that names nobody) reads every link as out of reach.
     visible = {}
     if reader is not None:
         visible = {model: _visible_ids(model, reader, ids) for model, ids in links.items()}
 
-    def read(model, name, value):
+    def read(related, value):
         if not _is_link(value):
             return value
-        related = _linked_model(model, name)
         if related is not None and value["id"] in visible.get(related, ()):
             return value.get("name", "")
         return out_of_reach(related)
 
-    for entry in entries:
-        # Compared as logged, so that a move between two records out of reach still shows.
+    for entry, rows in rows_of:
         entry.changes_read = [
-            (name, read(entry.logged_model, name, before), read(entry.logged_model, name, after))
-            for name, before, after in entry.changed_fields()
+            (name, read(related, before), read(related, after))
+            for name, related, before, after in rows
         ]
     return entries
 

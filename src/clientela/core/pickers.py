@@ -81,6 +81,13 @@ def name_order(label: str) -> tuple[str, str]:
     return fold(label), label
 
 
+def as_ids(values) -> list[int] | None:
+    """Record ids from posted input (a selection), sorted, without repeats; None when any of
+    them cannot name a record."""
+    ids = {as_id(value) for value in values}
+    return None if None in ids else sorted(ids)
+
+
 def as_id(value) -> int | None:
     """A record id from posted or stored input; None when it cannot name a record."""
     try:

@@ -22,7 +22,7 @@ from clientela.activities.targets import find_target, target_type
 from clientela.core.access import Action, can, get_for_user_or_404
 from clientela.core.errors import ConflictError, validation_messages
 from clientela.core.pagination import paginate
-from clientela.core.pickers import as_id
+from clientela.core.pickers import as_ids
 from clientela.core.record_tabs import RecordTab
 
 from . import services
@@ -306,8 +306,7 @@ def task_delete(request, pk):
 
 
 def _selected_ids(request) -> list[int]:
-    ids = {as_id(value) for value in request.POST.getlist("ids")}
-    return [] if None in ids else sorted(ids)
+    return as_ids(request.POST.getlist("ids")) or []
 
 
 @login_required
