@@ -777,6 +777,7 @@ class ContactFactory:
                 created_at_of(contact_id),
                 contact_id,
                 self.first_person_of.get(contact_id),
+                1,
             )
             for n, contact_id in enumerate(self.customer_ids, start=1)
         ]
@@ -788,6 +789,7 @@ class ContactFactory:
                 "",
                 created_at_of(contact_id),
                 contact_id,
+                1,
             )
             for n, contact_id in enumerate(self.supplier_ids, start=1)
         ]
@@ -822,8 +824,17 @@ COLUMNS = {
         "created_at",
         "contact_id",
         "primary_contact_id",
+        "version",
     ],
-    "contacts_supplier": ["code", "tax_id", "payment_terms", "notes", "created_at", "contact_id"],
+    "contacts_supplier": [
+        "code",
+        "tax_id",
+        "payment_terms",
+        "notes",
+        "created_at",
+        "contact_id",
+        "version",
+    ],
 }
 
 
